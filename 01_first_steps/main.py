@@ -1,0 +1,51 @@
+"""Chapter 01 - First steps: the smallest FastAPI application."""
+
+from fastapi import FastAPI
+
+app = FastAPI(
+    title="Chapter 01 - First steps",
+    description="The smallest useful FastAPI app: one path operation that answers with JSON.",
+    version="1.0.0",
+    openapi_tags=[{"name": "greetings", "description": "Say hello to the API."}],
+)
+
+
+@app.get(
+    "/",
+    summary="Say hello",
+    description='Answers every visitor with the classic `{"Hello": "World"}`.',
+    tags=["greetings"],
+    responses={200: {"content": {"application/json": {"example": {"Hello": "World"}}}}},
+)
+def read_root() -> dict[str, str]:
+    return {"Hello": "World"}
+
+
+# BEGIN SOLUTION
+@app.get(
+    "/about",
+    summary="Describe this app",
+    description="Exercise 1: says which chapter of the course this app belongs to.",
+    tags=["greetings"],
+    responses={
+        200: {
+            "content": {"application/json": {"example": {"chapter": "01", "topic": "First steps"}}}
+        }
+    },
+)
+def read_about() -> dict[str, str]:
+    return {"chapter": "01", "topic": "First steps"}
+
+
+@app.get(
+    "/ping",
+    summary="Check that the server answers",
+    description="Exercise 2: an `async def` handler. It awaits nothing, so it is safe on the loop.",
+    tags=["greetings"],
+    responses={200: {"content": {"application/json": {"example": {"ping": "pong"}}}}},
+)
+async def ping() -> dict[str, str]:
+    return {"ping": "pong"}
+
+
+# END SOLUTION

@@ -1,0 +1,66 @@
+# One entry point for students, instructors and CI. `make` lists the targets.
+# Every target that needs Python sets up .venv on first use; later runs reuse it.
+
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+VENV := .venv
+PY := $(VENV)/bin/python
+CORE_STAMP := $(VENV)/.core-installed
+MODEL_STAMP := $(VENV)/.model-installed
+PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check --no-input --quiet
+
+CHAPTERS := 01_first_steps 02_path_query_params 03_crud_path 04_crud_query \
+            05_crud_pydantic 06_docker 07_model_serving
+chapter_dir = $(word $(1),$(CHAPTERS))
+
+.DEFAULT_GOAL := help
+.PHONY: help setup chapter-1 chapter-2 chapter-3 chapter-4 chapter-5 chapter-6 chapter-7 \
+        test test-1 test-2 test-3 test-4 test-5 test-6 test-7 lint format snapshots \
+        student-edition clean
+
+help: ## List the targets
+	@echo "Usage: make <target> [PORT=8000] [HOST=127.0.0.1]"
+	@echo
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  chapter-N          Serve chapter N (1-7) with auto-reload, e.g. make chapter-3 PORT=8003"
+	@echo "  test-N             Run the checks of chapter N (1-7), e.g. make test-3"
+
+$(PY):
+	@$(PYTHON) tools/check_python.py
+	$(PYTHON) -m venv $(VENV)
+
+$(CORE_STAMP): requirements.txt | $(PY)
+	@echo "Installing the course's packages into $(VENV) (first run only)..."
+	$(PIP_INSTALL) -r requirements.txt
+	@touch $@
+
+setup: $(CORE_STAMP) ## Create .venv and install the pinned packages (done for you by every target)
+
+chapter-%: $(CORE_STAMP)
+	@$(PY) tools/serve.py "$(call chapter_dir,$*)" --host "$(HOST)" --port "$(PORT)"
+
+test: $(CORE_STAMP) ## Run every chapter's checks
+	$(PY) -m pytest
+
+test-%: $(CORE_STAMP)
+	$(PY) -m pytest "$(call chapter_dir,$*)"
+
+lint: $(CORE_STAMP) ## ruff check and ruff format --check over the whole repository
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(CORE_STAMP) ## Fix what ruff can fix and format every file
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+snapshots: $(CORE_STAMP) ## Rewrite each chapter's OpenAPI snapshot after a deliberate API change
+	UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q -k test_openapi_schema_matches_snapshot
+
+student-edition: $(CORE_STAMP) ## Write the student edition (solutions removed) to dist/student-edition
+	$(PY) tools/student_edition.py dist/student-edition
+
+clean: ## Remove .venv, caches and generated files
+	rm -rf $(VENV) dist .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
