@@ -13,12 +13,13 @@ PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check --no-input --qui
 
 CHAPTERS := 01_first_steps 02_path_query_params 03_crud_path 04_crud_query \
             05_crud_pydantic 06_docker 07_model_serving
-chapter_dir = $(word $(1),$(CHAPTERS))
+chapter_dir = $(filter 0$(1)_%,$(CHAPTERS))
+need_chapter = @test -n "$(call chapter_dir,$(1))" || { echo "error: there is no chapter $(1); use a number from 1 to 7." >&2; exit 1; }
 
 .DEFAULT_GOAL := help
-.PHONY: help setup chapter-1 chapter-2 chapter-3 chapter-4 chapter-5 chapter-6 chapter-7 \
-        test test-1 test-2 test-3 test-4 test-5 test-6 test-7 lint format snapshots \
-        student-edition clean
+# chapter-N and test-N are pattern rules; make skips pattern rules for .PHONY targets,
+# so they are not listed here.
+.PHONY: help setup test lint format snapshots student-edition clean
 
 help: ## List the targets
 	@echo "Usage: make <target> [PORT=8000] [HOST=127.0.0.1]"
@@ -39,12 +40,14 @@ $(CORE_STAMP): requirements.txt | $(PY)
 setup: $(CORE_STAMP) ## Create .venv and install the pinned packages (done for you by every target)
 
 chapter-%: $(CORE_STAMP)
+	$(call need_chapter,$*)
 	@$(PY) tools/serve.py "$(call chapter_dir,$*)" --host "$(HOST)" --port "$(PORT)"
 
 test: $(CORE_STAMP) ## Run every chapter's checks
 	$(PY) -m pytest
 
 test-%: $(CORE_STAMP)
+	$(call need_chapter,$*)
 	$(PY) -m pytest "$(call chapter_dir,$*)"
 
 lint: $(CORE_STAMP) ## ruff check and ruff format --check over the whole repository

@@ -61,8 +61,10 @@ def refresh_snapshots(output: Path, chapters: list[Path]) -> None:
     if not chapters:
         return
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-        + ["-k", "test_openapi_schema_matches_snapshot", *map(str, chapters)],
+        [
+            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+            *("-k", "test_openapi_schema_matches_snapshot", *map(str, chapters)),
+        ],
         cwd=output,
         env={**os.environ, "UPDATE_SNAPSHOTS": "1"},
         check=True,

@@ -28,8 +28,7 @@ CHAPTERS = [
 
 def test_strip_solutions_removes_only_the_marked_blocks() -> None:
     source = (
-        "a = 1\n\n\n# BEGIN SOLUTION\ndef solved():\n    return 42\n\n\n# END SOLUTION\n"
-        "b = 2\n"
+        "a = 1\n\n\n# BEGIN SOLUTION\ndef solved():\n    return 42\n\n\n# END SOLUTION\nb = 2\n"
     )
     assert student_edition.strip_solutions(source) == "a = 1\n\n\nb = 2\n"
 
@@ -57,8 +56,10 @@ def test_every_chapter_ships_exercises_with_their_solutions_removed(edition: Pat
 def test_student_edition_starts_unsolved_but_otherwise_green(edition: Path) -> None:
     report = edition / "report.xml"
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"]
-        + ["-k", "not test_no_server_errors", *CHAPTERS],
+        [
+            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+            *(f"--junitxml={report}", "-k", "not test_no_server_errors", *CHAPTERS),
+        ],
         cwd=edition,
         check=False,
         capture_output=True,
