@@ -19,7 +19,8 @@ need_chapter = @test -n "$(call chapter_dir,$(1))" || { echo "error: there is no
 .DEFAULT_GOAL := help
 # chapter-N and test-N are pattern rules; make skips pattern rules for .PHONY targets,
 # so they are not listed here.
-.PHONY: help setup test lint format snapshots student-edition clean
+.PHONY: help setup test lint format snapshots student-edition clean \
+        docker-build docker-run docker-logs docker-stop
 
 help: ## List the targets
 	@echo "Usage: make <target> [PORT=8000] [HOST=127.0.0.1]"
@@ -63,6 +64,28 @@ snapshots: $(CORE_STAMP) ## Rewrite each chapter's OpenAPI snapshot after a deli
 
 student-edition: $(CORE_STAMP) ## Write the student edition (solutions removed) to dist/student-edition
 	$(PY) tools/student_edition.py dist/student-edition
+
+DOCKER_IMAGE := part6-api-server
+DOCKER_CONTAINER := api-server
+need_docker = @command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || \
+	{ echo "error: no Docker engine answers (is Docker Desktop or dockerd running?)." >&2; exit 1; }
+
+docker-build: ## Build chapter 06's image (needs a Docker engine)
+	$(need_docker)
+	docker build -t $(DOCKER_IMAGE) 06_docker
+
+docker-run: ## Start chapter 06's image as container api-server on port 8000, in the background
+	$(need_docker)
+	docker run -d --name $(DOCKER_CONTAINER) -p 8000:8000 $(DOCKER_IMAGE)
+	@echo "Open http://localhost:8000/docs  -  logs: make docker-logs  -  stop: make docker-stop"
+
+docker-logs: ## Follow the logs of container api-server
+	$(need_docker)
+	docker logs --follow $(DOCKER_CONTAINER)
+
+docker-stop: ## Stop and remove container api-server
+	$(need_docker)
+	docker rm --force $(DOCKER_CONTAINER)
 
 clean: ## Remove .venv, caches and generated files
 	rm -rf $(VENV) dist .pytest_cache .ruff_cache .hypothesis

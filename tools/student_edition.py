@@ -1,7 +1,7 @@
 """Write the student edition of the course: the same files with the exercise solutions removed.
 
-Solutions live in the instructor's source between `# BEGIN SOLUTION` and `# END SOLUTION`
-lines. In the student edition those blocks are gone, each chapter's OpenAPI snapshot is
+Solutions live in the instructor's source (Python files and Dockerfiles) between
+`# BEGIN SOLUTION` and `# END SOLUTION` lines. In the student edition those blocks are gone, each chapter's OpenAPI snapshot is
 regenerated from the stripped app, and the exercise tests fail until a student solves them.
 
 Usage: python tools/student_edition.py OUTPUT_DIR
@@ -46,7 +46,7 @@ def build(output: Path) -> list[Path]:
             continue  # the instructor's own checks of this script stay behind
         target = output / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        if relative.suffix == ".py":
+        if relative.suffix == ".py" or relative.name == "Dockerfile":
             source = (ROOT / relative).read_text()
             stripped = strip_solutions(source)
             target.write_text(stripped)

@@ -23,6 +23,7 @@ CHAPTERS = [
     "03_crud_path",
     "04_crud_query",
     "05_crud_pydantic",
+    "06_docker",
 ]
 
 
@@ -48,8 +49,8 @@ def edition(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_chapter_ships_exercises_with_their_solutions_removed(edition: Path) -> None:
     for chapter in CHAPTERS:
-        source = (edition / chapter / "main.py").read_text()
-        assert "SOLUTION" not in source, chapter
+        for source in (edition / chapter).rglob("*.py"):
+            assert "SOLUTION" not in source.read_text(), source
         assert (edition / chapter / "tests" / "test_exercises.py").is_file(), chapter
 
 
