@@ -19,7 +19,7 @@ need_chapter = @test -n "$(call chapter_dir,$(1))" || { echo "error: there is no
 .DEFAULT_GOAL := help
 # chapter-N and test-N are pattern rules; make skips pattern rules for .PHONY targets,
 # so they are not listed here.
-.PHONY: help setup test lint format snapshots student-edition clean \
+.PHONY: help setup test train-7 lint format snapshots student-edition clean \
         docker-build docker-run docker-logs docker-stop
 
 help: ## List the targets
@@ -38,13 +38,24 @@ $(CORE_STAMP): requirements.txt | $(PY)
 	$(PIP_INSTALL) -r requirements.txt
 	@touch $@
 
+$(MODEL_STAMP): requirements-07.txt $(CORE_STAMP)
+	@echo "Installing chapter 07's packages (PyTorch, SQLModel, safetensors) into $(VENV)..."
+	$(PIP_INSTALL) -r requirements-07.txt
+	@touch $@
+
 setup: $(CORE_STAMP) ## Create .venv and install the pinned packages (done for you by every target)
+
+# Chapter 07 needs PyTorch; these targets add it, and no other target does.
+chapter-7 test-7: $(MODEL_STAMP)
+
+train-7: $(MODEL_STAMP) ## Retrain chapter 07's model on the standard library (about 10 min on 2 cores)
+	cd 07_model_serving && ../$(PY) -m model.train
 
 chapter-%: $(CORE_STAMP)
 	$(call need_chapter,$*)
 	@$(PY) tools/serve.py "$(call chapter_dir,$*)" --host "$(HOST)" --port "$(PORT)"
 
-test: $(CORE_STAMP) ## Run every chapter's checks
+test: $(CORE_STAMP) $(MODEL_STAMP) ## Run every chapter's checks
 	$(PY) -m pytest
 
 test-%: $(CORE_STAMP)
@@ -59,10 +70,10 @@ format: $(CORE_STAMP) ## Fix what ruff can fix and format every file
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-snapshots: $(CORE_STAMP) ## Rewrite each chapter's OpenAPI snapshot after a deliberate API change
+snapshots: $(CORE_STAMP) $(MODEL_STAMP) ## Rewrite each chapter's OpenAPI snapshot after a deliberate API change
 	UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q -k test_openapi_schema_matches_snapshot
 
-student-edition: $(CORE_STAMP) ## Write the student edition (solutions removed) to dist/student-edition
+student-edition: $(CORE_STAMP) $(MODEL_STAMP) ## Write the student edition (solutions removed) to dist/student-edition
 	$(PY) tools/student_edition.py dist/student-edition
 
 DOCKER_IMAGE := part6-api-server

@@ -1,8 +1,9 @@
 """Write the student edition of the course: the same files with the exercise solutions removed.
 
 Solutions live in the instructor's source (Python files and Dockerfiles) between
-`# BEGIN SOLUTION` and `# END SOLUTION` lines. In the student edition those blocks are gone, each chapter's OpenAPI snapshot is
-regenerated from the stripped app, and the exercise tests fail until a student solves them.
+`# BEGIN SOLUTION` and `# END SOLUTION` lines. In the student edition those blocks are gone,
+each chapter's OpenAPI snapshot is regenerated from the stripped app, and the exercise tests
+fail until a student solves them.
 
 Usage: python tools/student_edition.py OUTPUT_DIR
 """
@@ -36,11 +37,24 @@ def strip_solutions(source: str) -> str:
     return EXTRA_BLANK_LINES.sub(lambda m: "\n\n\n" if m.end() < len(stripped) else "\n", stripped)
 
 
+def remove_unused_imports(files: list[Path]) -> None:
+    """An import that only a solution used would be left dangling: let ruff remove it."""
+    if files:
+        subprocess.run(
+            [
+                *(sys.executable, "-m", "ruff", "check", "--quiet", "--select", "F401"),
+                *("--fix", "--exit-zero", *map(str, files)),
+            ],
+            check=True,
+        )
+
+
 def build(output: Path) -> list[Path]:
     """Write the edition to `output`; return the chapter folders whose code changed."""
     if output.exists():
         shutil.rmtree(output)
     changed: set[Path] = set()
+    stripped_files: list[Path] = []
     for relative in project_files():
         if relative.parts[0] == "tools" and relative.name.startswith("test_"):
             continue  # the instructor's own checks of this script stay behind
@@ -52,8 +66,11 @@ def build(output: Path) -> list[Path]:
             target.write_text(stripped)
             if stripped != source:
                 changed.add(Path(relative.parts[0]))
+                if relative.suffix == ".py":
+                    stripped_files.append(target)
         else:
             shutil.copy2(ROOT / relative, target)
+    remove_unused_imports(stripped_files)
     return sorted(changed)
 
 

@@ -24,6 +24,7 @@ CHAPTERS = [
     "04_crud_query",
     "05_crud_pydantic",
     "06_docker",
+    "07_model_serving",
 ]
 
 

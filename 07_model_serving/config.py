@@ -1,0 +1,34 @@
+"""All the settings of the service, read once from environment variables."""
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CHAPTER_DIR = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    """Each field is read from the environment variable of the same name, in upper case."""
+
+    model_config = SettingsConfigDict(env_file=CHAPTER_DIR / ".env", extra="ignore")
+
+    model_path: Path = Field(
+        default=CHAPTER_DIR / "model" / "weights" / "code-gpt.safetensors",
+        description="The weights; their model card is the .json file next to them.",
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto", description="auto: CUDA when a GPU is visible, else the CPU."
+    )
+    database_url: str = Field(
+        default=f"sqlite:///{CHAPTER_DIR / 'data' / 'generations.db'}",
+        description="Where generations are stored (SQLAlchemy URL).",
+    )
+    # At least 64: a request that leaves max_new_tokens out asks for 64.
+    max_new_tokens_limit: int = Field(default=256, ge=64, le=4096)
+    request_timeout_s: float = Field(default=30.0, gt=0)
+    queue_size: int = Field(default=16, ge=1, description="Requests that may wait for the model.")
+    cpu_threads: int = Field(default=min(4, os.cpu_count() or 1), ge=1)
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"

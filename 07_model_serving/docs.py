@@ -1,0 +1,95 @@
+"""What `/docs` shows: served offline, and with the limits the running service enforces.
+
+FastAPI's own `/docs` loads its JavaScript and CSS from a CDN. `add_offline_docs` is FastAPI's
+documented recipe for self-hosting them: turn the default routes off (`docs_url=None,
+redoc_url=None`) and add these instead. The folder is found from this file, not from the
+working directory.
+"""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from config import CHAPTER_DIR, Settings
+from model import ModelCard
+from model.checkpoint import card_path
+
+STATIC_DIR = CHAPTER_DIR / "static"
+
+
+def add_offline_docs(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    openapi_url = app.openapi_url or "/openapi.json"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} - ReDoc",
+            redoc_js_url="/static/redoc/redoc.standalone.js",
+            redoc_favicon_url="/static/swagger-ui/favicon-32x32.png",
+            with_google_fonts=False,
+        )
+
+
+def character_class(characters: str) -> str:
+    """A regex class such as `[\\u000a\\u0020-\\u007e]`, read alike by Python and JavaScript."""
+    codes = sorted(set(map(ord, characters)))
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    parts = (
+        f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges
+    )
+    return "[" + "".join(parts) + "]"
+
+
+def document_runtime_limits(app: FastAPI, settings: Settings) -> None:
+    """Write the limits that depend on the settings and the model into the OpenAPI schema.
+
+    The request model cannot know them when Python reads it: MAX_NEW_TOKENS_LIMIT is a
+    setting, and the context and vocabulary belong to whichever model is configured. This is
+    FastAPI's "Extending OpenAPI" recipe: build the schema once, then adjust it.
+    """
+    build_schema = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build_schema()
+        fields = schema["components"]["schemas"]["GenerateRequest"]["properties"]
+        fields["max_new_tokens"]["maximum"] = settings.max_new_tokens_limit
+        try:
+            card = ModelCard.model_validate_json(card_path(settings.model_path).read_text())
+        except (OSError, ValueError):
+            return schema  # the service will refuse to start and say why
+        fields["prompt"]["maxLength"] = card.config["block_size"]
+        fields["prompt"]["pattern"] = f"^{character_class(card.vocab)}+$"
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

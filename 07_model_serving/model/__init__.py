@@ -1,0 +1,21 @@
+"""The data scientist's side: a small character-level GPT for Python code.
+
+The service imports only what is re-exported here; the model can be retrained or changed
+without touching the service, as long as these names keep their meaning.
+"""
+
+from model.checkpoint import ModelCard, load_checkpoint, save_checkpoint
+from model.gpt import GPT, GPTConfig
+from model.sampling import next_token_logits, sample_token
+from model.tokenizer import CharTokenizer
+
+__all__ = [
+    "GPT",
+    "CharTokenizer",
+    "GPTConfig",
+    "ModelCard",
+    "load_checkpoint",
+    "next_token_logits",
+    "sample_token",
+    "save_checkpoint",
+]

@@ -1,0 +1,100 @@
+"""Read back what the model generated: the stored predictions of the web single pattern."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.concurrency import run_in_threadpool
+
+from dependencies import NOT_READY, StoreDep
+from schemas import DeletedOut, ErrorMessage, GenerationOut, StatsOut
+
+router = APIRouter(prefix="/generations", tags=["generations"])
+
+
+@router.get(
+    "",
+    summary="List stored generations, newest first",
+    description="One page at a time: `skip` rows are passed over, then at most `limit` returned.",
+    responses={503: NOT_READY},
+)
+async def list_generations(
+    store: StoreDep,
+    skip: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[GenerationOut]:
+    rows = await run_in_threadpool(store.newest, skip, limit)
+    return [GenerationOut.model_validate(row) for row in rows]
+
+
+# BEGIN SOLUTION
+@router.get(
+    "/stats",
+    summary="Count generations by status",
+    description="Exercise 1: how many generations are stored, and how many in each status.",
+    responses={503: NOT_READY},
+)
+async def generation_stats(store: StoreDep) -> StatsOut:
+    counts = await run_in_threadpool(store.counts)
+    by_status = {name: counts.get(name, 0) for name in ("queued", "running", "done", "failed")}
+    return StatsOut(total=sum(counts.values()), **by_status)
+
+
+# END SOLUTION
+@router.get(
+    "/{generation_id:int}",
+    summary="Read one generation",
+    description="Also how a background job is followed: poll until `status` is `done` or `failed`.",
+    responses={
+        404: {
+            "model": ErrorMessage,
+            "description": "No generation has this id.",
+            "content": {"application/json": {"example": {"detail": "Generation 42 not found."}}},
+        },
+        503: NOT_READY,
+    },
+)
+async def read_generation(generation_id: int, store: StoreDep) -> GenerationOut:
+    row = await run_in_threadpool(store.get, generation_id)
+    if row is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"Generation {generation_id} not found."
+        )
+    return GenerationOut.model_validate(row)
+
+
+# BEGIN SOLUTION
+@router.delete(
+    "/{generation_id:int}",
+    summary="Delete a finished generation",
+    description="Exercise 2: a job still queued or running cannot be deleted (409).",
+    responses={
+        404: {
+            "model": ErrorMessage,
+            "description": "No generation has this id.",
+            "content": {"application/json": {"example": {"detail": "Generation 42 not found."}}},
+        },
+        409: {
+            "model": ErrorMessage,
+            "description": "The job is still queued or running.",
+            "content": {
+                "application/json": {"example": {"detail": "Generation 42 is still running."}}
+            },
+        },
+        503: NOT_READY,
+    },
+)
+async def delete_generation(generation_id: int, store: StoreDep) -> DeletedOut:
+    row = await run_in_threadpool(store.get, generation_id)
+    if row is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"Generation {generation_id} not found."
+        )
+    if row.status in ("queued", "running"):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail=f"Generation {generation_id} is still {row.status}."
+        )
+    await run_in_threadpool(store.remove, generation_id)
+    return DeletedOut(id=generation_id)
+
+
+# END SOLUTION

@@ -1,0 +1,30 @@
+"""Liveness and readiness: two questions an orchestrator asks, with different answers."""
+
+from fastapi import APIRouter
+
+from dependencies import NOT_READY, StateDep
+from schemas import HealthOut, ReadyOut
+
+router = APIRouter(tags=["health"])
+
+
+@router.get(
+    "/health",
+    summary="Is the process up?",
+    description="Liveness: 200 while the process answers requests, whatever the model is doing.",
+)
+def health() -> HealthOut:
+    return HealthOut()
+
+
+@router.get(
+    "/ready",
+    summary="Can it serve generations?",
+    description=(
+        "Readiness: 200 once the model is loaded and warmed up and its worker runs; 503 before "
+        "that and from the start of shutdown. Docker's HEALTHCHECK and load balancers ask this."
+    ),
+    responses={503: NOT_READY},
+)
+def ready(state: StateDep) -> ReadyOut:
+    return ReadyOut(model=state.generator.name, device=str(state.generator.device))

@@ -1,0 +1,100 @@
+from datetime import datetime
+
+from fastapi.testclient import TestClient
+
+
+def generate(client: TestClient, **body: object) -> dict[str, object]:
+    response = client.post("/generate", json={"max_new_tokens": 8, **body})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_generate_answers_with_every_field(client: TestClient) -> None:
+    body = generate(client, prompt="def ", temperature=0, seed=1)
+    assert set(body) == {
+        "id",
+        "prompt",
+        "completion",
+        "model",
+        "tokens",
+        "finish_reason",
+        "latency_ms",
+        "seed",
+        "created_at",
+    }
+    assert body["id"] == 1
+    assert body["prompt"] == "def "
+    assert isinstance(body["completion"], str) and len(body["completion"]) == 8
+    assert body["model"] == "code-gpt-char"
+    assert body["tokens"] == 8
+    assert body["finish_reason"] == "length"
+    assert body["latency_ms"] > 0
+    assert body["seed"] == 1
+    assert datetime.fromisoformat(body["created_at"]).tzinfo is not None
+
+
+def test_generate_stores_what_it_answered(client: TestClient) -> None:
+    body = generate(client, prompt="import ", temperature=0.5, seed=3)
+    stored = client.get(f"/generations/{body['id']}")
+    assert stored.status_code == 200
+    assert stored.json() == {**body, "status": "done", "error": None}
+
+
+def test_greedy_generation_is_deterministic(client: TestClient) -> None:
+    first = generate(client, prompt="class ", temperature=0, max_new_tokens=24)
+    second = generate(client, prompt="class ", temperature=0, max_new_tokens=24)
+    assert first["completion"] == second["completion"]
+
+
+def test_the_same_seed_gives_the_same_completion(client: TestClient) -> None:
+    runs = [
+        generate(client, prompt="def ", temperature=1.0, seed=seed, max_new_tokens=32)["completion"]
+        for seed in (7, 7, 8)
+    ]
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
+
+
+def test_top_k_one_is_greedy(client: TestClient) -> None:
+    greedy = generate(client, prompt="for ", temperature=0, max_new_tokens=16)
+    top_one = generate(client, prompt="for ", temperature=1.5, top_k=1, seed=5, max_new_tokens=16)
+    assert greedy["completion"] == top_one["completion"]
+
+
+def test_a_seedless_request_records_the_seed_it_used(client: TestClient) -> None:
+    first = generate(client, prompt="if ", temperature=1.0, max_new_tokens=24)
+    again = generate(client, prompt="if ", temperature=1.0, max_new_tokens=24, seed=first["seed"])
+    assert again["completion"] == first["completion"]
+
+
+def test_list_generations_newest_first_with_paging(client: TestClient) -> None:
+    ids = [generate(client, prompt=f"x{i} = ", temperature=0)["id"] for i in range(5)]
+    newest = client.get("/generations", params={"limit": 2})
+    assert newest.status_code == 200
+    assert [g["id"] for g in newest.json()] == [ids[4], ids[3]]
+    page = client.get("/generations", params={"skip": 2, "limit": 2}).json()
+    assert [g["id"] for g in page] == [ids[2], ids[1]]
+    assert client.get("/generations", params={"skip": 5}).json() == []
+    assert client.get("/generations").json()[0]["prompt"] == "x4 = "
+
+
+def test_list_generations_limit_is_bounded(client: TestClient) -> None:
+    response = client.get("/generations", params={"limit": 101})
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": [
+            {
+                "type": "less_than_equal",
+                "loc": ["query", "limit"],
+                "msg": "Input should be less than or equal to 100",
+                "input": "101",
+                "ctx": {"le": 100},
+            }
+        ]
+    }
+
+
+def test_unknown_generation_is_404(client: TestClient) -> None:
+    response = client.get("/generations/999")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Generation 999 not found."}
