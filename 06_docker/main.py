@@ -15,11 +15,20 @@ settings = Settings()
 logger = logging.getLogger("chapter06")
 
 
+def configure_logging(level: str) -> None:
+    """The service's own log lines, in uvicorn's style; uvicorn's loggers at the same level."""
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-9s %(message)s"))
+        logger.addHandler(handler)
+    for name in ("chapter06", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).setLevel(level)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     level = settings.log_level.upper()
-    for name in ("chapter06", "uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).setLevel(level)
+    configure_logging(level)
     app.state.store = UserStore()
     logger.info("Starting %r with log level %s", settings.app_title, level)
     yield

@@ -22,11 +22,20 @@ logger = logging.getLogger("chapter07")
 WARM_UP = GenerateRequest(prompt="def ", max_new_tokens=8, temperature=0, seed=0)
 
 
+def configure_logging(level: str) -> None:
+    """The service's own log lines, in uvicorn's style; uvicorn's loggers at the same level."""
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-9s %(message)s"))
+        logger.addHandler(handler)
+    for name in ("chapter07", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).setLevel(level.upper())
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    for name in ("chapter07", "uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).setLevel(settings.log_level.upper())
+    configure_logging(settings.log_level)
     torch.set_num_threads(settings.cpu_threads)
     try:
         generator = await run_in_threadpool(Generator, settings.model_path, settings.device)

@@ -226,5 +226,5 @@ def test_server_exits_with_one_clear_line_when_weights_are_missing(tmp_path: Pat
     )
     assert result.returncode != 0
     expected = f"Cannot start: model file not found: {missing} {HOW_TO_FIX}"
-    assert expected in result.stderr.splitlines(), result.stderr
+    assert f"CRITICAL  {expected}" in result.stderr.splitlines(), result.stderr
     assert "Application startup failed. Exiting." in result.stderr
