@@ -14,7 +14,10 @@ echo "date:        $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine:     $(nproc) cores, $(python3 --version 2>&1), $(uname -sm)"
 echo "setup:       $(seconds make setup) s  (make setup: venv + pinned packages, fresh clone)"
 echo "second run:  $(seconds make setup) s  (nothing to reinstall)"
+echo "chapter 07:  $(seconds make .venv/.model-installed) s  (PyTorch, SQLModel, safetensors on top)"
 for run in 1 2 3; do
   echo "test 01-05:  $(seconds .venv/bin/python -m pytest 01_first_steps 02_path_query_params \
     03_crud_path 04_crud_query 05_crud_pydantic) s  (run $run)"
 done
+echo "test-7:      $(seconds make test-7) s"
+echo "make test:   $(seconds make test) s  (every chapter and the tooling checks)"
