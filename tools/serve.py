@@ -1,6 +1,10 @@
-"""Serve one chapter's app with auto-reload, after checking that the port is free."""
+"""Serve one chapter's app with auto-reload, after checking that the port is free.
+
+The app is wrapped by `offline_docs.py`, so that /docs and /redoc work without internet.
+"""
 
 import argparse
+import os
 import socket
 import sys
 from pathlib import Path
@@ -40,9 +44,10 @@ def main() -> None:
     print(f"  API:        http://{shown_host}:{args.port}/")
     print(f"  Swagger UI: http://{shown_host}:{args.port}/docs")
     print(f"  ReDoc:      http://{shown_host}:{args.port}/redoc", flush=True)
+    os.environ["COURSE_CHAPTER_DIR"] = str(chapter)  # read by offline_docs in each reload
     uvicorn.run(
-        "main:app",
-        app_dir=str(chapter),
+        "offline_docs:app",
+        app_dir=str(ROOT / "tools"),
         host=args.host,
         port=args.port,
         reload=True,
