@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from config import Settings
 from database import GenerationStore
 from generator import Generator
-from schemas import ErrorMessage, GenerateRequest
+from schemas import GenerateRequest, documented_error
 from worker import InferenceWorker
 
 
@@ -28,11 +28,9 @@ class ServiceState:
 
 
 NOT_READY_DETAIL = "The model is not ready (starting up or shutting down). Retry shortly."
-NOT_READY = {
-    "model": ErrorMessage,
-    "description": "The model is not ready: the service is starting up or shutting down.",
-    "content": {"application/json": {"example": {"detail": NOT_READY_DETAIL}}},
-}
+NOT_READY = documented_error(
+    "The model is not ready: the service is starting up or shutting down.", NOT_READY_DETAIL
+)
 
 
 def not_ready() -> HTTPException:

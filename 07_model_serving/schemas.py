@@ -147,6 +147,15 @@ class ErrorMessage(BaseModel):
     detail: str
 
 
+def documented_error(description: str, example: str) -> dict[str, object]:
+    """An entry for a route's `responses=`: what Swagger UI shows for one error status."""
+    return {
+        "model": ErrorMessage,
+        "description": description,
+        "content": {"application/json": {"example": {"detail": example}}},
+    }
+
+
 # BEGIN SOLUTION
 class DeletedOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"id": 7, "status": "deleted"}]})

@@ -6,34 +6,26 @@ import threading
 from fastapi import APIRouter, HTTPException, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from dependencies import NOT_READY, CheckedRequest, ServiceState, StateDep
-from schemas import ErrorMessage, GenerateResponse, JobAccepted
+from dependencies import CheckedRequest, ServiceState, StateDep
+from schemas import GenerateResponse, JobAccepted, documented_error
 from worker import QueueFull, Task, Work, WorkerStopped
 
 router = APIRouter(tags=["generate"])
 
 
-def error_response(description: str, example: str) -> dict[str, object]:
-    return {
-        "model": ErrorMessage,
-        "description": description,
-        "content": {"application/json": {"example": {"detail": example}}},
-    }
-
-
 # FastAPI answers 400 itself when the body is not even decodable (bytes that are not UTF-8).
-UNREADABLE_BODY = error_response(
+UNREADABLE_BODY = documented_error(
     "The body could not be read as JSON text.", "There was an error parsing the body"
 )
-BUSY = {
-    **NOT_READY,
-    "description": "The queue is full, or the service is not ready. Retry after `Retry-After`.",
-}
-MODEL_FAILED = error_response(
+BUSY = documented_error(
+    "The queue is full, or the service is not ready. Retry after `Retry-After`.",
+    "All 16 places in the queue are taken. Retry shortly.",
+)
+MODEL_FAILED = documented_error(
     "The model raised an error on this request; the worker keeps serving others.",
     "Generation failed: RuntimeError: CUDA out of memory",
 )
-TIMED_OUT = error_response(
+TIMED_OUT = documented_error(
     "The generation did not finish within REQUEST_TIMEOUT_S.",
     "Generation did not finish within 30.0 s",
 )

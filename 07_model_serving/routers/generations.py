@@ -6,9 +6,10 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.concurrency import run_in_threadpool
 
 from dependencies import NOT_READY, StoreDep
-from schemas import DeletedOut, ErrorMessage, GenerationOut, StatsOut
+from schemas import DeletedOut, GenerationOut, StatsOut, documented_error
 
 router = APIRouter(prefix="/generations", tags=["generations"])
+NOT_FOUND = documented_error("No generation has this id.", "Generation 42 not found.")
 
 
 @router.get(
@@ -45,11 +46,7 @@ async def generation_stats(store: StoreDep) -> StatsOut:
     summary="Read one generation",
     description="Also how a background job is followed: poll until `status` is `done` or `failed`.",
     responses={
-        404: {
-            "model": ErrorMessage,
-            "description": "No generation has this id.",
-            "content": {"application/json": {"example": {"detail": "Generation 42 not found."}}},
-        },
+        404: NOT_FOUND,
         503: NOT_READY,
     },
 )
@@ -68,18 +65,10 @@ async def read_generation(generation_id: int, store: StoreDep) -> GenerationOut:
     summary="Delete a finished generation",
     description="Exercise 2: a job still queued or running cannot be deleted (409).",
     responses={
-        404: {
-            "model": ErrorMessage,
-            "description": "No generation has this id.",
-            "content": {"application/json": {"example": {"detail": "Generation 42 not found."}}},
-        },
-        409: {
-            "model": ErrorMessage,
-            "description": "The job is still queued or running.",
-            "content": {
-                "application/json": {"example": {"detail": "Generation 42 is still running."}}
-            },
-        },
+        404: NOT_FOUND,
+        409: documented_error(
+            "The job is still queued or running.", "Generation 42 is still running."
+        ),
         503: NOT_READY,
     },
 )
