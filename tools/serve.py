@@ -39,7 +39,8 @@ def main() -> None:
             f"running?). Stop it with Ctrl+C, or pick another: make chapter-N PORT={args.port + 1}"
         )
 
-    shown_host = "localhost" if args.host in {"127.0.0.1", "0.0.0.0"} else args.host
+    # 0.0.0.0 listens on every interface; this machine reaches itself at 127.0.0.1.
+    shown_host = "127.0.0.1" if args.host == "0.0.0.0" else args.host
     print(f"Serving {chapter.name} - stop with Ctrl+C")
     print(f"  API:        http://{shown_host}:{args.port}/")
     print(f"  Swagger UI: http://{shown_host}:{args.port}/docs")
