@@ -1,9 +1,14 @@
 """`make chapter-N` must explain a busy port or a wrong chapter in one line, not a traceback."""
 
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
 
 SERVE = Path(__file__).with_name("serve.py")
 
@@ -32,3 +37,38 @@ def test_unknown_chapter_is_reported_in_one_line() -> None:
     result = run_serve("", "--port", "8000")
     assert result.returncode == 1
     assert result.stderr == ("error: no chapter at ''. Use make chapter-N with N from 1 to 7.\n")
+
+
+def test_prints_the_urls_then_serves_the_chapter() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, str(SERVE), "02_path_query_params", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert server.stdout is not None
+        printed = [server.stdout.readline() for _ in range(4)]
+        assert printed == [
+            "Serving 02_path_query_params - stop with Ctrl+C\n",
+            f"  API:        http://127.0.0.1:{port}/\n",
+            f"  Swagger UI: http://127.0.0.1:{port}/docs\n",
+            f"  ReDoc:      http://127.0.0.1:{port}/redoc\n",
+        ]
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/items/3", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the chapter was never served"
+                time.sleep(0.2)
+        assert response.json() == {"item_id": 3}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+        server.stdout.close()
