@@ -88,7 +88,7 @@ class GenerationStore:
         with Session(self.engine) as session:
             return list(session.exec(query))
 
-    def fail_unfinished(self, reason: str) -> int:
+    def fail_unfinished(self, reason: str) -> None:
         """Mark jobs that will never finish (queued or running when the server stopped)."""
         unfinished = select(Generation).where(col(Generation.status).in_(["queued", "running"]))
         with Session(self.engine) as session:
@@ -96,7 +96,6 @@ class GenerationStore:
             for row in rows:
                 row.status, row.error = "failed", reason
             session.commit()
-        return len(rows)
 
     # BEGIN SOLUTION
     def counts(self) -> dict[str, int]:

@@ -1,15 +1,25 @@
 """Read back what the model generated: the stored predictions of the web single pattern."""
 
-from typing import Annotated
+from typing import Annotated, get_args
 
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.concurrency import run_in_threadpool
 
+from database import Generation, GenerationStore
 from dependencies import NOT_READY, StoreDep
-from schemas import DeletedOut, GenerationOut, StatsOut, documented_error
+from schemas import DeletedOut, GenerationOut, GenerationStatus, StatsOut, documented_error
 
 router = APIRouter(prefix="/generations", tags=["generations"])
 NOT_FOUND = documented_error("No generation has this id.", "Generation 42 not found.")
+
+
+async def existing_generation(store: GenerationStore, generation_id: int) -> Generation:
+    row = await run_in_threadpool(store.get, generation_id)
+    if row is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"Generation {generation_id} not found."
+        )
+    return row
 
 
 @router.get(
@@ -36,7 +46,7 @@ async def list_generations(
 )
 async def generation_stats(store: StoreDep) -> StatsOut:
     counts = await run_in_threadpool(store.counts)
-    by_status = {name: counts.get(name, 0) for name in ("queued", "running", "done", "failed")}
+    by_status = {name: counts.get(name, 0) for name in get_args(GenerationStatus)}
     return StatsOut(total=sum(counts.values()), **by_status)
 
 
@@ -51,12 +61,7 @@ async def generation_stats(store: StoreDep) -> StatsOut:
     },
 )
 async def read_generation(generation_id: int, store: StoreDep) -> GenerationOut:
-    row = await run_in_threadpool(store.get, generation_id)
-    if row is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, detail=f"Generation {generation_id} not found."
-        )
-    return GenerationOut.model_validate(row)
+    return GenerationOut.model_validate(await existing_generation(store, generation_id))
 
 
 # BEGIN SOLUTION
@@ -73,11 +78,7 @@ async def read_generation(generation_id: int, store: StoreDep) -> GenerationOut:
     },
 )
 async def delete_generation(generation_id: int, store: StoreDep) -> DeletedOut:
-    row = await run_in_threadpool(store.get, generation_id)
-    if row is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, detail=f"Generation {generation_id} not found."
-        )
+    row = await existing_generation(store, generation_id)
     if row.status in ("queued", "running"):
         raise HTTPException(
             status.HTTP_409_CONFLICT, detail=f"Generation {generation_id} is still {row.status}."
