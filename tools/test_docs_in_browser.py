@@ -8,12 +8,10 @@ installs Debian's `chromium` and sets CI, which turns the skip into a failure.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -32,15 +30,14 @@ def find_chromium() -> str:
     pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(params=CHAPTERS)
-def served_chapter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
+def served_chapter(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    free_port: int,
+    get_when_up: Callable[[str, subprocess.Popen[str]], httpx.Response],
+) -> Iterator[str]:
+    port = free_port
     env = {
         "PATH": os.environ.get("PATH", ""),
         "COURSE_CHAPTER_DIR": str(ROOT / request.param),
@@ -53,15 +50,11 @@ def served_chapter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         base_url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert server.poll() is None, (tmp_path / "server.log").read_text()
-                try:
-                    httpx.get(f"{base_url}/openapi.json", timeout=1)
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "the server never answered"
-                    time.sleep(0.2)
+            try:
+                get_when_up(f"{base_url}/openapi.json", server)
+            except AssertionError:
+                print((tmp_path / "server.log").read_text())
+                raise
             yield base_url
         finally:
             server.terminate()

@@ -5,7 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -39,10 +39,10 @@ def test_unknown_chapter_is_reported_in_one_line() -> None:
     assert result.stderr == ("error: no chapter at ''. Use make chapter-N with N from 1 to 7.\n")
 
 
-def test_prints_the_urls_then_serves_the_chapter() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def test_prints_the_urls_then_serves_the_chapter(
+    free_port: int, get_when_up: Callable[[str, subprocess.Popen[str]], httpx.Response]
+) -> None:
+    port = free_port
     server = subprocess.Popen(
         [sys.executable, str(SERVE), "02_path_query_params", "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -59,14 +59,7 @@ def test_prints_the_urls_then_serves_the_chapter() -> None:
             f"  Swagger UI: http://127.0.0.1:{port}/docs\n",
             f"  ReDoc:      http://127.0.0.1:{port}/redoc\n",
         ]
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/items/3", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the chapter was never served"
-                time.sleep(0.2)
+        response = get_when_up(f"http://127.0.0.1:{port}/items/3", server)
         assert response.json() == {"item_id": 3}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
