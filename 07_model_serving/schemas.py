@@ -45,6 +45,13 @@ class GenerateRequest(BaseModel):
         description="The same seed and parameters give the same completion.",
     )
 
+    @field_validator("max_new_tokens", "top_k", "seed", mode="before")
+    @classmethod
+    def whole_float_to_int(cls, value: object) -> object:
+        # JSON Schema counts 11.0 as an integer; strict mode alone would refuse it.
+        # `true` and "11" are still refused.
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
 
 class GenerationBase(BaseModel):
     id: int

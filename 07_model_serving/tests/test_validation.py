@@ -96,3 +96,11 @@ def test_jobs_and_generate_validate_alike(client: TestClient, path: str) -> None
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "vocabulary"
     assert client.get("/generations").json() == [], "a refused request stores nothing"
+
+
+def test_a_whole_float_counts_as_an_integer_as_in_json_schema(client: TestClient) -> None:
+    response = client.post("/generate", json={"prompt": "def ", "max_new_tokens": 8.0, "seed": 3.0})
+    assert response.status_code == 200, response.text
+    assert (response.json()["tokens"], response.json()["seed"]) == (8, 3)
+    (error,) = errors_for(client, {"prompt": "def ", "max_new_tokens": 8.5})
+    assert (error["type"], error["loc"]) == ("int_type", ["body", "max_new_tokens"])
