@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict
 
 app = FastAPI(
@@ -17,6 +17,11 @@ app = FastAPI(
     openapi_tags=[
         {"name": "items", "description": "Path and query parameters on a tiny item store."},
         {"name": "users", "description": "Several path and query parameters together."},
+        {
+            "name": "exercises",
+            "description": "Your exercises. The instructor's edition shows the solutions here; "
+            "yours fills up as you solve them.",
+        },
     ],
 )
 
@@ -122,7 +127,7 @@ def read_user_item(
     return item
 
 
-# BEGIN SOLUTION
+# BEGIN SOLUTION ch02.ex1: the ModelName enum, its messages and GET /models/{model_name}
 class ModelName(StrEnum):
     alexnet = "alexnet"
     resnet = "resnet"
@@ -149,21 +154,46 @@ MODEL_MESSAGES = {
     "/models/{model_name}",
     summary="Path parameter with a fixed set of values",
     description="Exercise 1: `model_name` must be one of the `ModelName` enum values.",
-    tags=["items"],
+    tags=["exercises"],
 )
 def read_model(model_name: ModelName) -> ModelInfo:
     return ModelInfo(model_name=model_name, message=MODEL_MESSAGES[model_name])
 
 
+# END SOLUTION
+# BEGIN SOLUTION ch02.ex2: GET /search?q=
 @app.get(
     "/search",
     summary="Search item names",
     description="Exercise 2: `q` is required and must be 1 to 20 characters long.",
-    tags=["items"],
+    tags=["exercises"],
 )
 def search_items(q: Annotated[str, Query(min_length=1, max_length=20)]) -> list[ItemName]:
     needle = q.lower()
     return [ItemName(**item) for item in FAKE_ITEMS_DB if needle in item["item_name"].lower()]
+
+
+# END SOLUTION
+# BEGIN SOLUTION ch02.ex3: GET /items/{item_id}/name
+@app.get(
+    "/items/{item_id}/name",
+    summary="Read an item's name by its position",
+    description=(
+        "Exercise 3: `item_id` counts from 0 in `FAKE_ITEMS_DB`. A negative or too large "
+        "position is answered with 404, never with another item."
+    ),
+    tags=["exercises"],
+    responses={
+        404: {
+            "description": "No item at this position.",
+            "content": {"application/json": {"example": {"detail": "Item 7 not found."}}},
+        }
+    },
+)
+def read_item_name(item_id: int) -> ItemName:
+    if not 0 <= item_id < len(FAKE_ITEMS_DB):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"Item {item_id} not found.")
+    return ItemName(**FAKE_ITEMS_DB[item_id])
 
 
 # END SOLUTION

@@ -12,7 +12,14 @@ app = FastAPI(
         "path: `/users/name/{name}/nickname/{nickname}`."
     ),
     version="1.0.0",
-    openapi_tags=[{"name": "users", "description": "Create, read, update and delete users."}],
+    openapi_tags=[
+        {"name": "users", "description": "Create, read, update and delete users."},
+        {
+            "name": "exercises",
+            "description": "Your exercises. The instructor's edition shows the solutions here; "
+            "yours fills up as you solve them.",
+        },
+    ],
 )
 
 # name -> nickname. A plain dict: it lives as long as the process.
@@ -107,7 +114,7 @@ def delete_user(name: str) -> Status:
     return Status()
 
 
-# BEGIN SOLUTION
+# BEGIN SOLUTION ch03.ex1: the User and UserList models and GET /users
 class User(BaseModel):
     name: str
     nickname: str
@@ -128,22 +135,48 @@ class UserList(BaseModel):
     "/users",
     summary="List all users",
     description="Exercise 1: every user, sorted by name, with how many there are.",
-    tags=["users"],
+    tags=["exercises"],
 )
 def list_users() -> UserList:
     users = [User(name=name, nickname=nick) for name, nick in sorted(USER_DB.items())]
     return UserList(count=len(users), users=users)
 
 
+# END SOLUTION
+# BEGIN SOLUTION ch03.ex2: GET /users/nickname/{nickname}
 @app.get(
     "/users/nickname/{nickname}",
     summary="Find users by nickname",
     description="Exercise 2: the names of all users with this nickname, sorted.",
-    tags=["users"],
+    tags=["exercises"],
     responses={200: {"content": {"application/json": {"example": ["ada", "grace"]}}}},
 )
 def find_by_nickname(nickname: str) -> list[str]:
     return sorted(name for name, nick in USER_DB.items() if nick == nickname)
+
+
+# END SOLUTION
+# BEGIN SOLUTION ch03.ex3: PUT /users/name/{name}/rename/{new_name}
+@app.put(
+    "/users/name/{name}/rename/{new_name}",
+    summary="Rename a user",
+    description=(
+        "Exercise 3: the user called `name` is called `new_name` from now on, with the same "
+        "nickname. 404 if there is no such user, 409 if another user has the new name."
+    ),
+    tags=["exercises"],
+    responses={404: NOT_FOUND, 409: CONFLICT},
+)
+def rename_user(name: str, new_name: str) -> Status:
+    if name not in USER_DB:
+        raise user_not_found(name)
+    if new_name != name:
+        if new_name in USER_DB:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, detail=f"User {new_name!r} already exists."
+            )
+        USER_DB[new_name] = USER_DB.pop(name)
+    return Status()
 
 
 # END SOLUTION

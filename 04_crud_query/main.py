@@ -13,14 +13,36 @@ app = FastAPI(
         "says which one and how."
     ),
     version="1.0.0",
-    openapi_tags=[{"name": "users", "description": "Create, read, update and delete users."}],
+    openapi_tags=[
+        {"name": "users", "description": "Create, read, update and delete users."},
+        {
+            "name": "exercises",
+            "description": "Your exercises. The instructor's edition shows the solutions here; "
+            "yours fills up as you solve them.",
+        },
+    ],
 )
 
 # name -> nickname. A plain dict: it lives as long as the process.
 USER_DB: dict[str, str] = {}
 
-Name = Annotated[str, Query(description="The user's name.", examples=["hello"])]
-NewNickname = Annotated[str, Query(description="The nickname to store.", examples=["world"])]
+Name = Annotated[
+    str,
+    Query(
+        description="The user's name.",
+        openapi_examples={
+            "hello": {"summary": "A name", "value": "hello"},
+            "a/b": {"summary": "A name with a slash", "value": "a/b"},
+        },
+    ),
+]
+NewNickname = Annotated[
+    str,
+    Query(
+        description="The nickname to store.",
+        openapi_examples={"world": {"summary": "A nickname", "value": "world"}},
+    ),
+]
 
 
 class Status(BaseModel):
@@ -111,7 +133,7 @@ def delete_user(name: Name) -> Status:
     return Status()
 
 
-# BEGIN SOLUTION
+# BEGIN SOLUTION ch04.ex1: the User and UserPage models and GET /users/all
 class User(BaseModel):
     name: str
     nickname: str
@@ -135,7 +157,7 @@ class UserPage(BaseModel):
         "Exercise 1: users sorted by name; `skip` (default 0) and `limit` (default 10, "
         "at most 100) pick the page, `total` counts every user."
     ),
-    tags=["users"],
+    tags=["exercises"],
 )
 def list_users(
     skip: Annotated[int, Query(ge=0)] = 0,
@@ -146,15 +168,45 @@ def list_users(
     return UserPage(total=len(names), users=page)
 
 
+# END SOLUTION
+# BEGIN SOLUTION ch04.ex2: GET /users/search?prefix=
 @app.get(
     "/users/search",
     summary="Find users whose name starts with a prefix",
     description="Exercise 2: the names that start with `prefix` (1 to 32 characters), sorted.",
-    tags=["users"],
+    tags=["exercises"],
     responses={200: {"content": {"application/json": {"example": ["ada", "adele"]}}}},
 )
 def search_users(prefix: Annotated[str, Query(min_length=1, max_length=32)]) -> list[str]:
     return sorted(name for name in USER_DB if name.startswith(prefix))
+
+
+# END SOLUTION
+# BEGIN SOLUTION ch04.ex3: GET /users/nicknames?name=...&name=...
+@app.get(
+    "/users/nicknames",
+    summary="Read several users' nicknames at once",
+    description=(
+        "Exercise 3: `name` may be repeated (`?name=ada&name=bob`), 1 to 20 times. The answer "
+        "maps each name to its nickname, in the order asked; one unknown name makes it a 404."
+    ),
+    tags=["exercises"],
+    responses={
+        404: {
+            "model": ErrorMessage,
+            "description": "At least one of the names is unknown.",
+            "content": {"application/json": {"example": {"detail": "Unknown users: 'x'."}}},
+        }
+    },
+)
+def read_nicknames(
+    name: Annotated[list[str], Query(min_length=1, max_length=20, examples=[["ada", "bob"]])],
+) -> dict[str, str]:
+    unknown = [each for each in name if each not in USER_DB]
+    if unknown:
+        listed = ", ".join(repr(each) for each in unknown)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"Unknown users: {listed}.")
+    return {each: USER_DB[each] for each in name}
 
 
 # END SOLUTION

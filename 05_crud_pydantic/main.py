@@ -4,7 +4,10 @@ from itertools import count
 from typing import Annotated, Literal
 
 from fastapi import FastAPI, HTTPException, Query, status
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
+
+from hostile_input import MAX_BODY_BYTES, BodySizeLimit, validation_error_handler
 
 app = FastAPI(
     title="Chapter 05 - CRUD with Pydantic models",
@@ -13,8 +16,19 @@ app = FastAPI(
         "FastAPI validates every request against them and documents them here."
     ),
     version="1.0.0",
-    openapi_tags=[{"name": "users", "description": "Create, read, update and delete users."}],
+    openapi_tags=[
+        {"name": "users", "description": "Create, read, update and delete users."},
+        {
+            "name": "exercises",
+            "description": "Your exercises. The instructor's edition shows the solutions here; "
+            "yours fills up as you solve them.",
+        },
+    ],
 )
+# What hostile input must not do: make the 422 itself fail (NaN, lone surrogates), or make
+# the server parse megabytes. See hostile_input.py.
+app.add_exception_handler(RequestValidationError, validation_error_handler)
+app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
 
 NameStr = Annotated[str, Field(min_length=1, max_length=32, examples=["hello"])]
 NicknameStr = Annotated[str, Field(min_length=1, max_length=32, examples=["world"])]
@@ -65,7 +79,14 @@ USER_DB: dict[str, User] = {}
 # an id that an existing user already has.
 NEXT_ID = count(start=1)
 
-NameQuery = Annotated[str, Query(min_length=1, max_length=32, examples=["hello"])]
+NameQuery = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=32,
+        openapi_examples={"hello": {"summary": "A name", "value": "hello"}},
+    ),
+]
 
 NOT_FOUND = {
     "model": ErrorMessage,
@@ -77,6 +98,15 @@ UNREADABLE_BODY = {
     "model": ErrorMessage,
     "description": "The body could not be read as JSON text.",
     "content": {"application/json": {"example": {"detail": "There was an error parsing the body"}}},
+}
+TOO_LARGE = {
+    "model": ErrorMessage,
+    "description": f"The body is larger than {MAX_BODY_BYTES} bytes: refused before it is parsed.",
+    "content": {
+        "application/json": {
+            "example": {"detail": f"Request body too large: the limit is {MAX_BODY_BYTES} bytes."}
+        }
+    },
 }
 CONFLICT = {
     "model": ErrorMessage,
@@ -97,7 +127,7 @@ def get_existing_user(name: str) -> User:
     summary="Create a user",
     description="Stores a new user and answers with its id. A taken name is answered with 409.",
     tags=["users"],
-    responses={400: UNREADABLE_BODY, 409: CONFLICT},
+    responses={400: UNREADABLE_BODY, 409: CONFLICT, 413: TOO_LARGE},
 )
 def create_user(user: UserIn) -> CreateOut:
     if user.name in USER_DB:
@@ -123,7 +153,7 @@ def read_user(name: NameQuery) -> NicknameOut:
     summary="Change a user's nickname",
     description="Sends the same body as create; the user called `name` gets the new nickname.",
     tags=["users"],
-    responses={400: UNREADABLE_BODY, 404: NOT_FOUND},
+    responses={400: UNREADABLE_BODY, 404: NOT_FOUND, 413: TOO_LARGE},
 )
 def update_user(user: UserIn) -> StatusOut:
     get_existing_user(user.name).nickname = user.nickname
@@ -143,7 +173,7 @@ def delete_user(name: NameQuery) -> StatusOut:
     return StatusOut()
 
 
-# BEGIN SOLUTION
+# BEGIN SOLUTION ch05.ex2: the UserList model and GET /users/all
 class UserList(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -158,19 +188,23 @@ class UserList(BaseModel):
     "/users/all",
     summary="List every user",
     description="Exercise 2: all stored users in the order of their ids.",
-    tags=["users"],
+    tags=["exercises"],
 )
 def list_users() -> UserList:
     return UserList(users=sorted(USER_DB.values(), key=lambda user: user.id))
 
 
+# END SOLUTION
 # `/users/all` is declared before `/users/{user_id}`: routes match in order, and
 # "all" would otherwise be read as a user id (and fail as a non-integer).
+# BEGIN SOLUTION ch05.ex1: GET /users/{user_id}
+# `:int` makes the route match digits only: `/users/all` never reaches it, and a PATCH
+# there is answered 405 (no such method) rather than 422 (a bad id).
 @app.get(
-    "/users/{user_id}",
+    "/users/{user_id:int}",
     summary="Read a whole user by id",
     description="Exercise 1: the stored user with this id, or 404.",
-    tags=["users"],
+    tags=["exercises"],
     responses={
         404: {
             "model": ErrorMessage,
@@ -184,6 +218,51 @@ def read_user_by_id(user_id: int) -> User:
         if user.id == user_id:
             return user
     raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"User {user_id} not found.")
+
+
+# END SOLUTION
+# BEGIN SOLUTION ch05.ex3: the UserPatch model and PATCH /users/{user_id}
+class UserPatch(BaseModel):
+    """A partial update: only the fields that are given change."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"nickname": "moon"}]})
+
+    name: NameStr | None = None
+    nickname: NicknameStr | None = None
+
+
+@app.patch(
+    "/users/{user_id:int}",
+    summary="Change some fields of a user",
+    description=(
+        "Exercise 3: only the fields in the body change. A new name must be free (409); "
+        "the id stays the same."
+    ),
+    tags=["exercises"],
+    responses={
+        400: UNREADABLE_BODY,
+        404: {
+            "model": ErrorMessage,
+            "description": "No user has this id.",
+            "content": {"application/json": {"example": {"detail": "User 7 not found."}}},
+        },
+        409: CONFLICT,
+    },
+)
+def patch_user(user_id: int, changes: UserPatch) -> User:
+    user = next((user for user in USER_DB.values() if user.id == user_id), None)
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"User {user_id} not found.")
+    if changes.name is not None and changes.name != user.name:
+        if changes.name in USER_DB:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, detail=f"User {changes.name!r} already exists."
+            )
+        USER_DB[changes.name] = USER_DB.pop(user.name)
+        user.name = changes.name
+    if changes.nickname is not None:
+        user.nickname = changes.nickname
+    return user
 
 
 # END SOLUTION

@@ -22,6 +22,6 @@ class Settings(BaseSettings):
 
     app_title: str = "Chapter 06 - The API on Docker"
     log_level: LogLevel = "info"
-    # BEGIN SOLUTION
+    # BEGIN SOLUTION ch06.ex1: the app_version setting
     app_version: str = "1.0.0"
     # END SOLUTION

@@ -5,9 +5,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict
 
 from config import Settings
+from hostile_input import MAX_BODY_BYTES, BodySizeLimit, validation_error_handler
 from routers import health, users
 from store import UserStore
 
@@ -46,13 +48,22 @@ app = FastAPI(
     openapi_tags=[
         {"name": "users", "description": "Create, read, update and delete users."},
         {"name": "health", "description": "Is the service alive?"},
+        {
+            "name": "exercises",
+            "description": "Your exercises. The instructor's edition shows the solutions here; "
+            "yours fills up as you solve them.",
+        },
     ],
 )
+# What hostile input must not do: make the 422 itself fail (NaN, lone surrogates), or make
+# the server parse megabytes. See hostile_input.py.
+app.add_exception_handler(RequestValidationError, validation_error_handler)
+app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
 app.include_router(users.router)
 app.include_router(health.router)
 
 
-# BEGIN SOLUTION
+# BEGIN SOLUTION ch06.ex1: the InfoOut model and GET /info
 class InfoOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -68,7 +79,7 @@ class InfoOut(BaseModel):
     "/info",
     summary="Which service is this?",
     description="Exercise 1: the title and version from the settings (`APP_TITLE`, `APP_VERSION`).",
-    tags=["health"],
+    tags=["exercises"],
 )
 def info() -> InfoOut:
     return InfoOut(title=settings.app_title, version=settings.app_version)

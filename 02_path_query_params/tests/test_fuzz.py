@@ -1,12 +1,23 @@
 """Property-based test: requests generated from the app's own OpenAPI schema.
 
 Schemathesis builds valid and invalid requests for every operation and checks that no
-answer is a 5xx and that every answer matches what the schema documents.
+answer is a 5xx and that every answer matches what the schema documents. It takes a few
+seconds, so it is marked `slow`: `make test` and CI run it, `make test-N` leaves it out.
 """
 
+import pytest
 import schemathesis
+from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import allow_header_conformance
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def api_schema(app: FastAPI) -> schemathesis.schemas.BaseSchema:
+    return schemathesis.openapi.from_asgi("/openapi.json", app)
+
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 

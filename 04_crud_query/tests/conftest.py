@@ -6,11 +6,13 @@ a new module, and with it an empty in-memory store.
 """
 
 import importlib.util
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
-import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -37,6 +39,45 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
+def shown(response: httpx.Response) -> str:
+    """What came back, as a student would read it: the status, then the body."""
+    try:
+        body = json.dumps(response.json(), ensure_ascii=False)
+    except ValueError:
+        body = repr(response.text)
+    return f"{response.status_code} {body[:500]}"
+
+
+def sent(response: httpx.Response) -> str:
+    request = response.request
+    line = f"{request.method} {request.url.raw_path.decode()}"
+    if request.content:
+        line += f" with the body {request.content.decode(errors='replace')[:300]}"
+    return line
+
+
+def check(response: httpx.Response, status: int, body: Any = ..., *, hint: str) -> None:
+    """Fail with what was sent, what was expected and what came back, unless they agree.
+
+    Leave out `body` to check only the status.
+    """
+    if response.status_code == status:
+        if body is ...:
+            return
+        try:
+            if response.json() == body:
+                return
+        except ValueError:
+            pass
+    expected = str(status) if body is ... else f"{status} {json.dumps(body, ensure_ascii=False)}"
+    pytest.fail(
+        f"{hint}\n  sent:     {sent(response)}\n  expected: {expected}\n"
+        f"  got:      {shown(response)}",
+        pytrace=False,
+    )
+
+
 @pytest.fixture
-def api_schema(app: FastAPI) -> schemathesis.schemas.BaseSchema:
-    return schemathesis.openapi.from_asgi("/openapi.json", app)
+def expect() -> Callable[..., None]:
+    """`expect(response, 200, {...}, hint="...")`: a check whose failure a beginner can read."""
+    return check

@@ -1,3 +1,5 @@
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -149,3 +151,66 @@ def test_undecodable_bytes_are_400_not_500(client: TestClient) -> None:
     )
     assert response.status_code == 400
     assert response.json() == {"detail": "There was an error parsing the body"}
+
+
+# Hostile input, in process; tests/test_hostile_input.py sends it over a real socket.
+JSON = {"content-type": "application/json"}
+
+
+def test_nan_is_a_422_that_shows_it_as_text(client: TestClient) -> None:
+    response = client.post("/users", content=b'{"name": NaN, "nickname": "world"}', headers=JSON)
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": [
+            {
+                "type": "string_type",
+                "loc": ["body", "name"],
+                "msg": "Input should be a valid string",
+                "input": "NaN",
+            }
+        ]
+    }
+
+
+def test_a_lone_surrogate_is_a_422_that_shows_its_escape(client: TestClient) -> None:
+    response = client.post("/users", content=b'{"name": "\\ud800", "nickname": "w"}', headers=JSON)
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": [
+            {
+                "type": "string_unicode",
+                "loc": ["body", "name"],
+                "msg": (
+                    "Input should be a valid string, unable to parse raw data as a unicode string"
+                ),
+                "input": "\\ud800",
+            }
+        ]
+    }
+
+
+def test_a_long_input_is_echoed_cut_short(client: TestClient) -> None:
+    response = client.post("/users", json={"name": "x" * 1000, "nickname": "world"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["input"] == "x" * 64 + "..."
+
+
+@pytest.mark.parametrize(
+    ("size", "status_code"), [(4096, 201), (4097, 413)], ids=["at the limit", "one byte over"]
+)
+def test_the_body_limit_is_4_kib(client: TestClient, size: int, status_code: int) -> None:
+    body = '{"name": "hello", "nickname": "world"}'.ljust(size)
+    response = client.post("/users", content=body, headers=JSON)
+    assert response.status_code == status_code
+    if status_code == 413:
+        assert response.json() == {"detail": "Request body too large: the limit is 4096 bytes."}
+
+
+def test_a_chunked_body_is_refused_once_it_passes_the_limit(client: TestClient) -> None:
+    def one_mib_in_chunks() -> Iterator[bytes]:  # no Content-Length: sent chunked
+        for _ in range(1024):
+            yield b" " * 1024
+
+    response = client.post("/users", content=one_mib_in_chunks(), headers=JSON)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Request body too large: the limit is 4096 bytes."}

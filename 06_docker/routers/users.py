@@ -4,12 +4,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from hostile_input import MAX_BODY_BYTES
 from schemas import CreateOut, ErrorMessage, NicknameOut, StatusOut, User, UserIn
 from store import StoreDep, UserStore
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-NameQuery = Annotated[str, Query(min_length=1, max_length=32, examples=["hello"])]
+NameQuery = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=32,
+        openapi_examples={"hello": {"summary": "A name", "value": "hello"}},
+    ),
+]
 
 NOT_FOUND = {
     "model": ErrorMessage,
@@ -21,6 +29,15 @@ UNREADABLE_BODY = {
     "model": ErrorMessage,
     "description": "The body could not be read as JSON text.",
     "content": {"application/json": {"example": {"detail": "There was an error parsing the body"}}},
+}
+TOO_LARGE = {
+    "model": ErrorMessage,
+    "description": f"The body is larger than {MAX_BODY_BYTES} bytes: refused before it is parsed.",
+    "content": {
+        "application/json": {
+            "example": {"detail": f"Request body too large: the limit is {MAX_BODY_BYTES} bytes."}
+        }
+    },
 }
 CONFLICT = {
     "model": ErrorMessage,
@@ -41,7 +58,7 @@ def get_existing_user(store: UserStore, name: str) -> User:
     status_code=status.HTTP_201_CREATED,
     summary="Create a user",
     description="Stores a new user and answers with its id. A taken name is answered with 409.",
-    responses={400: UNREADABLE_BODY, 409: CONFLICT},
+    responses={400: UNREADABLE_BODY, 409: CONFLICT, 413: TOO_LARGE},
 )
 def create_user(user: UserIn, store: StoreDep) -> CreateOut:
     if store.get(user.name) is not None:
@@ -63,7 +80,7 @@ def read_user(name: NameQuery, store: StoreDep) -> NicknameOut:
     "",
     summary="Change a user's nickname",
     description="Sends the same body as create; the user called `name` gets the new nickname.",
-    responses={400: UNREADABLE_BODY, 404: NOT_FOUND},
+    responses={400: UNREADABLE_BODY, 404: NOT_FOUND, 413: TOO_LARGE},
 )
 def update_user(user: UserIn, store: StoreDep) -> StatusOut:
     get_existing_user(store, user.name).nickname = user.nickname

@@ -27,6 +27,8 @@ import yaml
 CHAPTER_DIR = Path(__file__).resolve().parents[1]
 ROOT = CHAPTER_DIR.parent
 DOCKERFILE = CHAPTER_DIR / "Dockerfile"
+JSON = {"content-type": "application/json"}
+TOO_LARGE = {"detail": "Request body too large: the limit is 4096 bytes."}
 
 
 def instructions() -> list[tuple[str, str]]:
@@ -95,6 +97,11 @@ def exercise_the_api(base_url: str) -> None:
         missing = http.get("/users", params={"name": "hello"})
         assert missing.status_code == 404
         assert missing.json() == {"detail": "User 'hello' not found."}
+        # hostile_input.py is in the image, and wired: NaN is a 422, a large body a 413.
+        nan = http.post("/users", content=b'{"name": NaN}', headers=JSON)
+        assert (nan.status_code, nan.json()["detail"][0]["input"]) == (422, "NaN")
+        large = http.post("/users", content=b" " * 5000, headers=JSON)
+        assert (large.status_code, large.json()) == (413, TOO_LARGE)
 
 
 # -- static checks -------------------------------------------------------------------------
@@ -232,6 +239,7 @@ def image_server(tmp_path: Path) -> Iterator[str]:
             server.wait(timeout=10)
 
 
+@pytest.mark.slow  # starts a server: `make test` runs it, `make test-6` does not
 def test_image_file_set_serves_the_api(image_server: str) -> None:
     exercise_the_api(image_server)
 
@@ -241,6 +249,7 @@ def test_image_file_set_holds_only_the_app(tmp_path: Path) -> None:
     files = sorted(str(p.relative_to(app_dir)) for p in app_dir.rglob("*") if p.is_file())
     assert files == [
         "config.py",
+        "hostile_input.py",
         "main.py",
         "requirements.txt",
         "routers/__init__.py",
