@@ -1,21 +1,32 @@
-"""Serve one chapter's app with auto-reload, after checking that the port is free.
+"""Serve one chapter with auto-reload: `make chapter-N`, and `make demo-N` with --demo.
 
-The app is wrapped by `offline_docs.py`, so that /docs and /redoc work without internet.
+Before uvicorn starts, three checks, each answered in one line when it fails: the chapter
+exists, the port can be bound (as uvicorn binds it), and the app starts once without the
+reloader (`start_check.py`). The served app is `chapter_app.py`: the chapter's own app with
+/docs and /redoc working offline, and with --demo the chapter's demo records.
 """
 
 import argparse
 import os
 import socket
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import uvicorn
+from chapter_app import CHAPTER_VARIABLE, DEMO_VARIABLE
+from demo_seeds import SEEDS_FILE, read_seed_requests
 
 ROOT = Path(__file__).resolve().parents[1]
+TOOLS = ROOT / "tools"
 
 
 def port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    """Bind as uvicorn does, with SO_REUSEADDR: a closed connection's TIME_WAIT is no obstacle."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -23,11 +34,47 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def start_failure(chapter: Path, demo: bool) -> str | None:
+    """Start the app once without the reloader; the one-line reason when it cannot start."""
+    with tempfile.TemporaryDirectory() as scratch:
+        verdict = Path(scratch) / "verdict.txt"
+        command = [sys.executable, str(TOOLS / "start_check.py"), str(chapter)]
+        command += ["--verdict", str(verdict), *(["--demo"] if demo else [])]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode == 0:
+            return None
+        if verdict.is_file():
+            return verdict.read_text().strip()
+        output = (result.stdout + result.stderr).strip().splitlines()
+        return f"the start-up check exited with code {result.returncode}: " + " | ".join(
+            output[-3:]
+        )
+
+
+def print_addresses(chapter: Path, host: str, port: int, demo: bool) -> None:
+    # 0.0.0.0 listens on every interface; this machine reaches itself at 127.0.0.1.
+    shown = "127.0.0.1" if host == "0.0.0.0" else f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{port}"
+    if demo:
+        print(f"Demo of {chapter.name} - stop with Ctrl+C")
+        print(f"  Open on the projector: {base}/docs")
+        if seeds := len(read_seed_requests(chapter)):
+            print(f"  Demo records: {seeds} requests from {chapter.name}/{SEEDS_FILE}", flush=True)
+        else:
+            print(f"  Demo records: none (no {SEEDS_FILE} in this chapter)", flush=True)
+        return
+    print(f"Serving {chapter.name} - stop with Ctrl+C")
+    print(f"  API:        {base}/")
+    print(f"  Swagger UI: {base}/docs")
+    print(f"  ReDoc:      {base}/redoc", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("chapter", help="chapter folder, e.g. 01_first_steps")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--demo", action="store_true", help="add the chapter's demo records")
     args = parser.parse_args()
 
     chapter = ROOT / args.chapter
@@ -38,17 +85,17 @@ def main() -> None:
             f"error: port {args.port} on {args.host} is already in use (another chapter still "
             f"running?). Stop it with Ctrl+C, or pick another: make chapter-N PORT={args.port + 1}"
         )
+    if (reason := start_failure(chapter, args.demo)) is not None:
+        sys.exit(f"error: {chapter.name} did not start: {reason}")
 
-    # 0.0.0.0 listens on every interface; this machine reaches itself at 127.0.0.1.
-    shown_host = "127.0.0.1" if args.host == "0.0.0.0" else args.host
-    print(f"Serving {chapter.name} - stop with Ctrl+C")
-    print(f"  API:        http://{shown_host}:{args.port}/")
-    print(f"  Swagger UI: http://{shown_host}:{args.port}/docs")
-    print(f"  ReDoc:      http://{shown_host}:{args.port}/redoc", flush=True)
-    os.environ["COURSE_CHAPTER_DIR"] = str(chapter)  # read by offline_docs in each reload
+    print_addresses(chapter, args.host, args.port, args.demo)
+    sys.stdout.flush()
+    os.environ[CHAPTER_VARIABLE] = str(chapter)  # read by chapter_app at every reload
+    os.environ[DEMO_VARIABLE] = "1" if args.demo else "0"
     uvicorn.run(
-        "offline_docs:app",
-        app_dir=str(ROOT / "tools"),
+        "chapter_app:from_environment",
+        factory=True,
+        app_dir=str(TOOLS),
         host=args.host,
         port=args.port,
         reload=True,
@@ -57,4 +104,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,101 +1,116 @@
-"""Write the student edition of the course: the same files with the exercise solutions removed.
+"""Write the student edition of the course: the same chapters with every task's solution removed.
 
-Solutions live in the instructor's source (Python files and Dockerfiles) between
-`# BEGIN SOLUTION` and `# END SOLUTION` lines. In the student edition those blocks are gone,
-each chapter's OpenAPI snapshot is regenerated from the stripped app, and the exercise tests
-fail until a student solves them.
+Only files that git tracks go in. Every `# BEGIN SOLUTION chNN.exM` block becomes a one-line
+comment naming its task, and imports that only solutions used are dropped. The edition gets
+its own README, a GitHub Actions workflow that grades each push (with Classroom points per
+task), a manifest of the checksums of every file that grades, and a git repository with one
+commit whose author and date are fixed: the same source gives the same bytes and commit.
 
-Usage: python tools/student_edition.py OUTPUT_DIR
+Usage: python tools/student_edition.py [OUTPUT_DIR]   (default: dist/student-edition)
 """
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+import classroom_workflow
+import course
+import manifest
+import variants
+
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTION_BLOCK = re.compile(r"^[ \t]*# BEGIN SOLUTION\n.*?^[ \t]*# END SOLUTION\n", re.M | re.S)
-EXTRA_BLANK_LINES = re.compile(r"\n{3,}(?=\Z)|\n{4,}")
+TEMPLATES = ROOT / "tools" / "edition"
+# The instructor's own tools, checks and CI stay behind; the edition gets its own README and CI.
+INSTRUCTOR_ONLY = {
+    ".ci/run",
+    ".github/workflows/ci.yml",
+    "README.md",
+    "tools/classroom_workflow.py",
+    "tools/conftest.py",
+    "tools/loop_timings.txt",
+    "tools/measure_loop.sh",
+    "tools/measure_setup.sh",
+    "tools/proof_conftest.py",
+    "tools/setup_timings.txt",
+    "tools/solution_blocks.py",
+    "tools/student_edition.py",
+    "tools/variants.py",
+    "tools/wrong_solutions.py",
+}
+COMMIT_ENV = {
+    "GIT_AUTHOR_NAME": "FastAPI course",
+    "GIT_AUTHOR_EMAIL": "course@example.invalid",
+    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
+    "GIT_COMMITTER_NAME": "FastAPI course",
+    "GIT_COMMITTER_EMAIL": "course@example.invalid",
+    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+}
 
 
-def project_files() -> list[Path]:
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [Path(name) for name in listed.split("\0") if name and (ROOT / name).is_file()]
+def shipped(relative: Path) -> bool:
+    name = relative.as_posix()
+    instructors_tools = relative.parts[0] == "tools" and (
+        relative.name.startswith("test_") or relative.parts[1] == "edition"
+    )
+    return not (name in INSTRUCTOR_ONLY or instructors_tools or variants.instructor_only(relative))
 
 
-def strip_solutions(source: str) -> str:
-    stripped = SOLUTION_BLOCK.sub("", source)
-    return EXTRA_BLANK_LINES.sub(lambda m: "\n\n\n" if m.end() < len(stripped) else "\n", stripped)
+def write_files(output: Path) -> None:
+    rewritten: list[Path] = []
+    chapters = set(course.chapters(ROOT))
+    for relative in variants.tracked_files(ROOT):
+        if relative.parts[0] in chapters or not shipped(relative):
+            continue
+        (output / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / relative, output / relative)
+    for chapter in sorted(chapters):
+        rewritten += variants.write_chapter(chapter, output)
+    variants.remove_unused_imports(rewritten)
+    shutil.copyfile(TEMPLATES / "README.md", output / "README.md")
+    workflow = output / ".github" / "workflows" / "classroom.yml"
+    workflow.parent.mkdir(parents=True, exist_ok=True)
+    workflow.write_text(classroom_workflow.render(course.all_tasks(ROOT)))
 
 
-def remove_unused_imports(files: list[Path]) -> None:
-    """An import that only a solution used would be left dangling: let ruff remove it."""
-    if files:
-        subprocess.run(
-            [
-                *(sys.executable, "-m", "ruff", "check", "--quiet", "--select", "F401"),
-                *("--fix", "--exit-zero", *map(str, files)),
-            ],
-            check=True,
-        )
+def normalise_modes(output: Path) -> None:
+    """The same permissions whatever the umask: executable where the source is."""
+    for path in output.rglob("*"):
+        if path.is_file():
+            source = ROOT / path.relative_to(output)
+            executable = source.is_file() and os.access(source, os.X_OK)
+            path.chmod(0o755 if executable else 0o644)
 
 
-def build(output: Path) -> list[Path]:
-    """Write the edition to `output`; return the chapter folders whose code changed."""
+def commit(output: Path) -> None:
+    env = {**os.environ, **COMMIT_ENV}
+    for command in (
+        ["init", "--quiet", "--initial-branch=main"],
+        ["add", "--all"],
+        ["-c", "commit.gpgsign=false", "commit", "--quiet", "-m", "The course, as handed out"],
+    ):
+        subprocess.run(["git", *command], cwd=output, env=env, check=True)
+
+
+def build(output: Path) -> None:
     if output.exists():
         shutil.rmtree(output)
-    changed: set[Path] = set()
-    stripped_files: list[Path] = []
-    for relative in project_files():
-        if relative.parts[0] == "tools" and relative.name.startswith("test_"):
-            continue  # the instructor's own checks of this script stay behind
-        target = output / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if relative.suffix == ".py" or relative.name == "Dockerfile":
-            source = (ROOT / relative).read_text()
-            stripped = strip_solutions(source)
-            target.write_text(stripped)
-            if stripped != source:
-                changed.add(Path(relative.parts[0]))
-                if relative.suffix == ".py":
-                    stripped_files.append(target)
-        else:
-            shutil.copy2(ROOT / relative, target)
-    remove_unused_imports(stripped_files)
-    return sorted(changed)
-
-
-def refresh_snapshots(output: Path, chapters: list[Path]) -> None:
-    if not chapters:
-        return
-    subprocess.run(
-        [
-            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
-            *("-k", "test_openapi_schema_matches_snapshot", *map(str, chapters)),
-        ],
-        cwd=output,
-        env={**os.environ, "UPDATE_SNAPSHOTS": "1"},
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    output.mkdir(parents=True)
+    write_files(output)
+    files = [p.relative_to(output) for p in output.rglob("*") if p.is_file()]
+    manifest.write(output, files)
+    normalise_modes(output)
+    commit(output)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("output", type=Path)
+    parser.add_argument("output", type=Path, nargs="?", default=ROOT / "dist" / "student-edition")
     output = parser.parse_args().output.resolve()
-    chapters = build(output)
-    refresh_snapshots(output, chapters)
-    print(f"Student edition written to {output} ({len(chapters)} chapters had solutions).")
+    build(output)
+    tasks = course.all_tasks(ROOT)
+    print(f"Student edition written to {output}: {len(tasks)} tasks, one commit.")
 
 
 if __name__ == "__main__":

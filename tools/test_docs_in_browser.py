@@ -44,7 +44,8 @@ def served_chapter(
         "DATABASE_URL": f"sqlite:///{tmp_path / 'generations.db'}",
         "DEVICE": "cpu",
     }
-    command = [sys.executable, "-m", "uvicorn", "offline_docs:app", "--app-dir", "tools"]
+    command = [sys.executable, "-m", "uvicorn", "chapter_app:from_environment", "--factory"]
+    command += ["--app-dir", "tools"]
     command += ["--port", str(port), "--log-level", "warning"]
     with (tmp_path / "server.log").open("w") as log:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)

@@ -14,17 +14,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_wrapper(chapter: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    """Import offline_docs.py for one chapter, then forget that chapter's modules again."""
+    """Import chapter_app.py and build one chapter's served app as `.app`, then forget that
+    chapter's modules again."""
     chapter_dir = ROOT / chapter
     monkeypatch.setenv("COURSE_CHAPTER_DIR", str(chapter_dir))
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    spec = importlib.util.spec_from_file_location(
-        "course_offline_docs", ROOT / "tools/offline_docs.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setattr(sys, "path", [str(ROOT / "tools"), *sys.path])
+    module = importlib.import_module("chapter_app")
     try:
-        spec.loader.exec_module(module)
+        monkeypatch.setattr(module, "app", module.from_environment(), raising=False)
     finally:
         for name, loaded in list(sys.modules.items()):
             if str(getattr(loaded, "__file__", "") or "").startswith(str(chapter_dir)):
@@ -70,13 +67,13 @@ def test_the_chapter_lifespan_still_runs(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_an_app_with_its_own_docs_routes_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    wrapper = load_wrapper("01_first_steps", monkeypatch)
+    load_wrapper("01_first_steps", monkeypatch)  # puts tools/ on sys.path
     own = FastAPI(docs_url=None, redoc_url=None)
 
     @own.get("/docs", include_in_schema=False)
     def custom_docs() -> dict[str, str]:
         return {"docs": "mine"}
 
-    client = TestClient(wrapper.OfflineDocs(own))
+    client = TestClient(importlib.import_module("offline_docs").OfflineDocs(own))
     assert client.get("/docs").json() == {"docs": "mine"}
     assert client.get("/redoc").status_code == 404

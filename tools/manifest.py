@@ -1,0 +1,75 @@
+"""The checksums of the files that grade a student: tests, lessons, tooling, CI configuration.
+
+The student edition carries them in `grading-manifest.json`; `make grade` names every file
+that differs from it, and the Classroom workflow puts the handout's copies back before it
+grades (tools/restore_handout.py).
+"""
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+NAME = "grading-manifest.json"
+TOP_LEVEL = ("Makefile", "conftest.py", "pyproject.toml", "requirements.txt", "requirements-07.txt")
+
+
+def is_graded(relative: Path) -> bool:
+    """Does this file (relative to the edition's root) decide a grade or its report?"""
+    parts = relative.parts
+    return (
+        relative.as_posix() in TOP_LEVEL
+        or parts[0] in {"tools", ".github"}
+        or "tests" in parts[:-1]
+        or relative.name in {"conftest.py", "README.md"}
+    )
+
+
+def checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build(root: Path, files: list[Path]) -> dict[str, str]:
+    return {f.as_posix(): checksum(root / f) for f in sorted(files) if is_graded(f)}
+
+
+def write(root: Path, files: list[Path]) -> None:
+    manifest = {"files": build(root, files)}
+    (root / NAME).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+
+
+def load(root: Path) -> dict[str, str] | None:
+    path = root / NAME
+    return json.loads(path.read_text())["files"] if path.is_file() else None
+
+
+def extra_files(root: Path, expected: dict[str, str]) -> list[str]:
+    """Files that could change a grade but are not in the handout: tests, conftest.py files."""
+    found = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d != "__pycache__"]
+        for name in names:
+            relative = (Path(folder) / name).relative_to(root)
+            graded = "tests" in relative.parts[:-1] or name == "conftest.py"
+            if graded and not name.endswith(".pyc") and relative.as_posix() not in expected:
+                found.append(relative.as_posix())
+    return sorted(found)
+
+
+def differences(root: Path, expected: dict[str, str] | None = None) -> list[str]:
+    """One line per file that differs from the handout: changed, missing or added.
+
+    `expected` is the handout's manifest; by default, the one in `root`.
+    """
+    expected = expected if expected is not None else load(root)
+    if expected is None:
+        return []
+    lines = []
+    for name, digest in sorted(expected.items()):
+        path = root / name
+        if not path.is_file():
+            lines.append(f"missing: {name}")
+        elif checksum(path) != digest:
+            lines.append(f"changed: {name}")
+    lines += [f"added:   {name}" for name in extra_files(root, expected)]
+    return lines

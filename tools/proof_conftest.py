@@ -1,0 +1,70 @@
+"""Copied as conftest.py into the per-task proof's folder: one pytest run over many variants.
+
+Each variant folder holds `variant.json`, which says which of its tests to run:
+`all` (the starter: every test), `solved` (a task alone: the task tests and the snapshot),
+or `task` (a wrong solution: the tests of its task). Every outcome lands in the JSON file
+that the environment variable PROOF_OUTCOMES names.
+"""
+
+import functools
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+SNAPSHOT_TEST = "test_openapi_schema_matches_snapshot"
+outcomes: dict[str, dict[str, object]] = {}
+
+
+@functools.cache
+def variant(folder: str) -> dict[str, str]:
+    return json.loads((HERE / folder / "variant.json").read_text())
+
+
+def task_of(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("task")
+    return marker.kwargs.get("id") if marker else None
+
+
+def wanted(item: pytest.Item) -> bool:
+    chosen = variant(item.path.relative_to(HERE).parts[0])
+    task = task_of(item)
+    if chosen["select"] == "all":
+        return True
+    if chosen["select"] == "solved":
+        return task is not None or item.originalname == SNAPSHOT_TEST
+    return task == chosen["task"]
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Skip reading test files that hold none of the tests a variant wants (saves imports)."""
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    chosen = variant(collection_path.relative_to(HERE).parts[0])
+    if chosen["select"] == "all":
+        return None
+    text = collection_path.read_text()
+    return "mark.task" not in text and SNAPSHOT_TEST not in text
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kept = [item for item in items if wanted(item)]
+    config.hook.pytest_deselected(items=[item for item in items if not wanted(item)])
+    items[:] = kept
+    for item in kept:
+        item.user_properties.append(("task", task_of(item)))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    entry = outcomes.setdefault(report.nodeid, {"outcome": "passed", "task": None})
+    entry["task"] = dict(report.user_properties).get("task", entry["task"])
+    if report.failed:
+        entry["outcome"] = "failed"
+    elif report.skipped and entry["outcome"] == "passed":
+        entry["outcome"] = "skipped"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    Path(os.environ["PROOF_OUTCOMES"]).write_text(json.dumps(outcomes, indent=1, sort_keys=True))

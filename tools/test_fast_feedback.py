@@ -1,0 +1,82 @@
+"""The student's loop: a hanging test becomes a failure, and `make watch-N` answers a save."""
+
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_a_hanging_test_fails_with_its_name(tmp_path: Path) -> None:
+    (tmp_path / "test_hang.py").write_text(
+        "import time\n\n\ndef test_waits_for_a_worker_that_never_starts():\n    time.sleep(60)\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "--rootdir",
+            str(tmp_path),
+            "-o",
+            "timeout=1",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Timeout (>1.0s) from pytest-timeout" in done.stdout
+    assert "test_hang.py::test_waits_for_a_worker_that_never_starts" in done.stdout
+
+
+def test_watch_runs_the_checks_again_after_a_save(tmp_path: Path) -> None:
+    chapter = tmp_path / "01_first_steps"
+    shutil.copytree(ROOT / "01_first_steps", chapter, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    command = [
+        sys.executable,
+        str(ROOT / "tools" / "watch.py"),
+        str(chapter),
+        "-p",
+        "no:cacheprovider",
+    ]
+    watcher = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in watcher.stdout or []], daemon=True
+    ).start()
+
+    def wait_for(text: str) -> float:
+        start = time.monotonic()
+        while time.monotonic() - start < 30:
+            try:
+                if text in lines.get(timeout=1):
+                    return time.monotonic() - start
+            except queue.Empty:
+                assert watcher.poll() is None, "watch.py exited"
+        raise AssertionError(f"watch.py never printed {text!r}")
+
+    try:
+        wait_for("[watch] all checks pass")
+        time.sleep(0.5)
+        main = chapter / "main.py"
+        main.write_text(main.read_text() + "\n# saved again\n")
+        wait_for("[watch] change seen")
+        wait_for("[watch] all checks pass")
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=10)
+        if watcher.stdout is not None:
+            watcher.stdout.close()

@@ -1,0 +1,40 @@
+"""The Makefile's chapter targets accept 3 and 03 alike, and docker-run publishes PORT.
+
+`make -n` prints the commands a target would run, without running them.
+"""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def planned(*arguments: str) -> str:
+    result = subprocess.run(
+        ["make", "-n", *arguments], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+@pytest.mark.parametrize("number", ["3", "03"])
+def test_chapter_demo_and_test_targets_take_the_number_with_or_without_zero(number: str) -> None:
+    serve = 'tools/serve.py "03_crud_path" --host "127.0.0.1" --port "8123"'
+    assert serve in planned(f"chapter-{number}", "PORT=8123")
+    assert f"{serve} --demo" in planned(f"demo-{number}", "PORT=8123")
+    test = planned(f"test-{number}")
+    runs = [line for line in test.splitlines() if "-m pytest" in line]
+    assert runs and runs[0].endswith('"03_crud_path"'), test
+
+
+def test_an_unknown_chapter_is_refused_in_one_line() -> None:
+    result = subprocess.run(["make", "chapter-08"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: there is no chapter 08; use a number from 1 to 7.\n")
+
+
+def test_docker_run_publishes_port() -> None:
+    plan = planned("docker-run", "PORT=8123")
+    assert "docker run -d --name api-server -p 8123:8000 part6-api-server" in plan
+    assert "Open http://localhost:8123/docs" in plan

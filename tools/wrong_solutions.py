@@ -1,0 +1,59 @@
+"""Plausible wrong answers to a task, kept to prove that its tests tell them from the right one.
+
+Each lives in `NN_chapter/tests/wrong_solutions/<task id>-<what it gets wrong>.txt`:
+
+    ch02.ex3: indexes the list directly, so position -1 answers the last item
+    --- main.py
+    <what goes in the task's first block of main.py instead of the solution>
+    --- main.py
+    <its second block there, and so on; a file not named keeps the right solution>
+
+The folder is instructor-only: the student edition leaves it out and no app imports it.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+FOLDER = Path("tests") / "wrong_solutions"
+HEADER = re.compile(r"^(?P<task>ch\d\d\.ex\d+): (?P<why>\S.*)$")
+SECTION = re.compile(r"^--- (?P<file>\S+)$")
+
+
+@dataclass(frozen=True)
+class WrongSolution:
+    path: Path
+    task: str
+    why: str
+    blocks: dict[str, list[list[str]]]  # chapter-relative file -> bodies of the task's blocks
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def parse(path: Path) -> WrongSolution:
+    lines = path.read_text().splitlines()
+    header = HEADER.match(lines[0]) if lines else None
+    if header is None:
+        raise ValueError(f"{path}: the first line must be `chNN.exM: what this gets wrong`")
+    if not path.stem.startswith(header["task"] + "-"):
+        raise ValueError(f"{path}: the file name must start with `{header['task']}-`")
+    blocks: dict[str, list[list[str]]] = {}
+    current: list[str] | None = None
+    for number, line in enumerate(lines[1:], start=2):
+        section = SECTION.match(line)
+        if section:
+            current = []
+            blocks.setdefault(section["file"], []).append(current)
+        elif current is None:
+            raise ValueError(f"{path}, line {number}: expected `--- FILE` before any code")
+        else:
+            current.append(line)
+    if not blocks:
+        raise ValueError(f"{path}: no `--- FILE` section")
+    return WrongSolution(path, header["task"], header["why"], blocks)
+
+
+def of_chapter(chapter_dir: Path) -> list[WrongSolution]:
+    return [parse(path) for path in sorted((chapter_dir / FOLDER).glob("*.txt"))]
