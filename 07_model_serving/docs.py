@@ -45,13 +45,16 @@ def add_offline_docs(app: FastAPI) -> None:
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url=openapi_url,
             title=f"{app.title} - ReDoc",
             redoc_js_url="/static/redoc/redoc.standalone.js",
             redoc_favicon_url="/static/swagger-ui/favicon-32x32.png",
             with_google_fonts=False,
         )
+        # ReDoc fetches its own logo from a CDN: allow images from this server only.
+        page.headers["Content-Security-Policy"] = "img-src 'self' data:"
+        return page
 
 
 def character_class(characters: str) -> str:
@@ -82,14 +85,26 @@ def document_runtime_limits(app: FastAPI, settings: Settings) -> None:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = build_schema()
-        fields = schema["components"]["schemas"]["GenerateRequest"]["properties"]
-        fields["max_new_tokens"]["maximum"] = settings.max_new_tokens_limit
+        models = schema["components"]["schemas"]
+        native, openai = models["GenerateRequest"]["properties"], models["CompletionRequest"]
+        native["max_new_tokens"]["maximum"] = settings.max_new_tokens_limit
+        openai["properties"]["max_tokens"]["maximum"] = settings.max_new_tokens_limit
         try:
             card = ModelCard.model_validate_json(card_path(settings.model_path).read_text())
         except (OSError, ValueError):
             return schema  # the service will refuse to start and say why
-        fields["prompt"]["maxLength"] = card.config["block_size"]
-        fields["prompt"]["pattern"] = f"^{character_class(card.vocab)}+$"
+        prompt = {
+            "maxLength": card.config["block_size"],
+            "pattern": f"^{character_class(card.vocab)}+$",
+        }
+        native["prompt"].update(prompt)
+        text, one_item_list = openai["properties"]["prompt"]["anyOf"]
+        text.update(prompt)
+        one_item_list["items"].update(prompt)
+        openai["properties"]["model"]["enum"] = [card.name]
+        for option in native["top_k"]["anyOf"]:
+            if option["type"] == "integer":
+                option["maximum"] = len(card.vocab)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

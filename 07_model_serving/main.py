@@ -2,7 +2,9 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import torch
@@ -11,15 +13,20 @@ from fastapi.concurrency import run_in_threadpool
 
 from config import Settings
 from database import GenerationStore, create_db_engine
-from dependencies import ServiceState
 from docs import add_offline_docs, document_runtime_limits
-from generator import Generator, ModelLoadError
-from routers import generate, generations, health
-from schemas import GenerateRequest
-from worker import InferenceWorker
+from engine import Engine, ModelLoadError, ModelRunner, SamplingParams
+from errors import add_error_handlers
+from leases import Lease
+from limits import BodySizeLimit
+from routers import generate, generations, health, openai, stats
+from service import GenerationService
 
 logger = logging.getLogger("chapter07")
-WARM_UP = GenerateRequest(prompt="def ", max_new_tokens=8, temperature=0, seed=0)
+RunnerFactory = Callable[[Settings], ModelRunner]
+
+
+def load_runner(settings: Settings) -> ModelRunner:
+    return ModelRunner(settings.model_path, settings.device, settings.max_batch_size)
 
 
 def configure_logging(level: str) -> None:
@@ -38,62 +45,105 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     configure_logging(settings.log_level)
     torch.set_num_threads(settings.cpu_threads)
     try:
-        generator = await run_in_threadpool(Generator, settings.model_path, settings.device)
+        runner = await run_in_threadpool(app.state.runner_factory, settings)
     except ModelLoadError as error:
         logger.critical("Cannot start: %s", error)
         raise
-    store = GenerationStore(create_db_engine(settings.database_url))
-    store.fail_unfinished("the server stopped before this job finished")
-    worker = InferenceWorker(max_queue=settings.queue_size)
-    worker.start()
-    service = ServiceState(settings=settings, generator=generator, store=store, worker=worker)
+    store = GenerationStore(
+        create_db_engine(settings.database_url), Lease.beside(settings.database_url)
+    )
+    await run_in_threadpool(store.fail_unfinished)
+    engine = Engine(runner, max_waiting=settings.queue_size)
+    engine.start()
+    service = GenerationService(settings, runner, engine, store)
     app.state.service = service
 
     # One generation before the first client: it pays for lazy initialisation and proves
-    # that the model, the worker and the device work together.
-    warm_up = worker.submit(lambda cancelled: generator.generate(WARM_UP, cancelled))
+    # that the model, the engine and the device work together.
+    warm_up = engine.submit(runner.tokenizer.encode("def "), SamplingParams(8, temperature=0))
     await asyncio.wrap_future(warm_up.future)
     service.ready = True
+    drain_on_stop_signal(service)
     logger.info(
-        "Ready: %s (%s parameters) on %s in %s",
-        generator.name,
-        f"{generator.card.parameters:,}",
-        generator.device,
-        str(generator.dtype).removeprefix("torch."),
+        "Ready: %s on %s in %s, %d slots",
+        runner.name,
+        runner.device,
+        str(runner.dtype).removeprefix("torch."),
+        runner.slots,
     )
     try:
         yield
     finally:
-        service.ready = False
-        await run_in_threadpool(worker.stop, settings.request_timeout_s)
-        store.fail_unfinished("the server shut down before this job ran")
+        await service.stop(settings.drain_s)
         store.engine.dispose()
-        logger.info("Stopped: worker joined, database closed")
+        store.lease.release()
+        logger.info("Stopped: engine joined, database closed")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the settings are read from the environment unless given."""
+def drain_on_stop_signal(service: GenerationService) -> None:
+    """Start draining when SIGTERM (docker stop) or SIGINT (Ctrl+C) arrives, not later.
+
+    uvicorn runs the lifespan's shutdown only after the open requests have ended, or after
+    its graceful-shutdown timeout, when it drops them. To answer every client, the engine must
+    start its drain at the signal: chain a handler in front of uvicorn's own. (Signals reach
+    only the main thread; a server started in a test thread does without.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(signum)
+
+        def handler(number: int, frame: object, previous: object = previous) -> None:
+            logger.info(
+                "Stop signal: refusing new work, draining for %s s", service.settings.drain_s
+            )
+            service.begin_shutdown()
+            if callable(previous):
+                previous(number, frame)
+
+        signal.signal(signum, handler)
+
+
+def create_app(
+    settings: Settings | None = None, runner_factory: RunnerFactory = load_runner
+) -> FastAPI:
+    """Build the app; the settings are read from the environment unless given.
+
+    Tests pass their own `runner_factory` (a model that blocks or fails on purpose).
+    """
     app = FastAPI(
         title="Chapter 07 - Serving a model",
         description=(
             "A small GPT, trained by this course on Python's standard library, completes code. "
-            "The model is loaded once at start-up, runs in one worker thread behind a bounded "
-            "queue, and every generation is stored. `/docs` works offline."
+            "It is loaded once at start-up; an engine thread batches every running request "
+            "into one forward pass per step (continuous batching, with a KV cache); answers "
+            "are stored, streamed, or served in OpenAI's format under `/v1`. `/docs` works "
+            "offline."
         ),
-        version="1.0.0",
+        version="2.0.0",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
         openapi_tags=[
             {"name": "generate", "description": "Ask the model to complete code."},
+            {"name": "openai", "description": "The same model through OpenAI's completions API."},
             {"name": "generations", "description": "Read stored generations and follow jobs."},
-            {"name": "health", "description": "Liveness and readiness."},
+            {"name": "health", "description": "Liveness, readiness and what the engine does."},
+            {
+                "name": "exercises",
+                "description": (
+                    "Your exercises. The instructor's edition shows the solutions here; "
+                    "yours fills up as you solve them."
+                ),
+            },
         ],
     )
     app.state.settings = settings = settings or Settings()
-    app.include_router(generate.router)
-    app.include_router(generations.router)
-    app.include_router(health.router)
+    app.state.runner_factory = runner_factory
+    add_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
+    for module in (generate, openai, generations, health, stats):
+        app.include_router(module.router)
     add_offline_docs(app)
     document_runtime_limits(app, settings)
     return app

@@ -1,12 +1,42 @@
 """The JSON bodies the API reads and writes."""
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 
 GenerationStatus = Literal["queued", "running", "done", "failed"]
-FinishReason = Literal["length"]
+FinishReason = Literal["length", "stop"]
+TEMPERATURE_FLOOR = 0.01
+MAX_STOP_STRINGS = 4
+
+
+def greedy_or_above_the_floor(value: float) -> float:
+    if 0 < value < TEMPERATURE_FLOOR:
+        raise ValueError(f"temperature must be 0 (greedy) or at least {TEMPERATURE_FLOOR}")
+    return value
+
+
+# 0, or from the floor to 2: JSON Schema says it with anyOf, so Swagger UI and schemathesis know.
+Temperature = Annotated[
+    float,
+    AfterValidator(greedy_or_above_the_floor),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "enum": [0]},
+                {"type": "number", "minimum": TEMPERATURE_FLOOR, "maximum": 2},
+            ]
+        }
+    ),
+]
 
 
 class GenerateRequest(BaseModel):
@@ -16,8 +46,8 @@ class GenerateRequest(BaseModel):
         strict=True,
         json_schema_extra={
             "examples": [
-                {"prompt": "def fibonacci(n):\n", "max_new_tokens": 64, "temperature": 0.8},
-                {"prompt": "import ", "max_new_tokens": 32, "temperature": 0, "seed": 7},
+                {"prompt": "def ", "max_new_tokens": 40, "temperature": 0},
+                {"prompt": "import ", "max_new_tokens": 32, "temperature": 0.8, "seed": 7},
             ]
         },
     )
@@ -32,17 +62,41 @@ class GenerateRequest(BaseModel):
     max_new_tokens: int = Field(
         default=64, ge=1, description="Characters to generate; at most MAX_NEW_TOKENS_LIMIT."
     )
-    temperature: float = Field(
-        default=0.8, ge=0, le=2, description="0 is greedy (deterministic); higher is more random."
+    temperature: Temperature = Field(
+        default=0.8,
+        ge=0,
+        le=2,
+        allow_inf_nan=False,
+        description=(
+            f"0 is greedy (deterministic); otherwise at least {TEMPERATURE_FLOOR}. "
+            "Higher is more random."
+        ),
     )
     top_k: int | None = Field(
-        default=None, ge=1, description="Sample only among the k likeliest characters."
+        default=None,
+        ge=1,
+        description="Sample only among the k likeliest characters; at most the vocabulary (96).",
+    )
+    top_p: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Sample only among the likeliest characters whose probabilities add up to p.",
     )
     seed: int | None = Field(
         default=None,
         ge=0,
         le=2**32 - 1,
-        description="The same seed and parameters give the same completion.",
+        description="The same seed and parameters give the same completion, alone or batched.",
+    )
+    stop: list[Annotated[str, Field(min_length=1, max_length=16)]] = Field(
+        default=[],
+        max_length=MAX_STOP_STRINGS,
+        description=(
+            "Up to 4 strings that end the completion (`finish_reason` `stop`); "
+            "the stop string itself is not part of the completion."
+        ),
     )
 
     @field_validator("max_new_tokens", "top_k", "seed", mode="before")
@@ -132,6 +186,34 @@ class JobAccepted(BaseModel):
     status: Literal["queued"] = "queued"
 
 
+class StatsOut(BaseModel):
+    """What the engine is doing now: instructors show it during a load."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "waiting": 3,
+                    "running": 32,
+                    "slots": 32,
+                    "mean_batch_size": 27.4,
+                    "requests_served": 1200,
+                    "tokens_generated": 76800,
+                    "tokens_per_second": 4100.5,
+                }
+            ]
+        }
+    )
+
+    waiting: int = Field(description="Requests in line for a slot.")
+    running: int = Field(description="Sequences in a slot now.")
+    slots: int = Field(description="MAX_BATCH_SIZE: how many sequences one step can advance.")
+    mean_batch_size: float = Field(description="Running sequences per step, recent steps.")
+    requests_served: int
+    tokens_generated: int
+    tokens_per_second: float = Field(description="Over the last 10 seconds.")
+
+
 class HealthOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
 
@@ -163,15 +245,8 @@ def documented_error(description: str, example: str) -> dict[str, object]:
     }
 
 
-# BEGIN SOLUTION
-class DeletedOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 7, "status": "deleted"}]})
-
-    id: int
-    status: Literal["deleted"] = "deleted"
-
-
-class StatsOut(BaseModel):
+# BEGIN SOLUTION ch07.ex1: the StatusCountsOut model
+class StatusCountsOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{"total": 12, "queued": 1, "running": 1, "done": 9, "failed": 1}]
@@ -183,6 +258,27 @@ class StatsOut(BaseModel):
     running: int
     done: int
     failed: int
+
+
+# END SOLUTION
+# BEGIN SOLUTION ch07.ex2: the DeletedOut model
+class DeletedOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 7, "status": "deleted"}]})
+
+    id: int
+    status: Literal["deleted"] = "deleted"
+
+
+# END SOLUTION
+# BEGIN SOLUTION ch07.ex3: the SlotOut model
+class SlotOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"slot": 0, "prompt_tokens": 18, "generated_tokens": 7}]}
+    )
+
+    slot: int
+    prompt_tokens: int
+    generated_tokens: int
 
 
 # END SOLUTION

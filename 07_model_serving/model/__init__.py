@@ -6,16 +6,18 @@ without touching the service, as long as these names keep their meaning.
 
 from model.checkpoint import ModelCard, load_checkpoint, save_checkpoint
 from model.gpt import GPT, GPTConfig
-from model.sampling import next_token_logits, sample_token
+from model.kv_cache import KVCache
+from model.sampling import next_token_logits, sample_tokens
 from model.tokenizer import CharTokenizer
 
 __all__ = [
     "GPT",
     "CharTokenizer",
     "GPTConfig",
+    "KVCache",
     "ModelCard",
     "load_checkpoint",
     "next_token_logits",
-    "sample_token",
+    "sample_tokens",
     "save_checkpoint",
 ]

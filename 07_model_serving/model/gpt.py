@@ -1,10 +1,20 @@
-"""A decoder-only transformer (GPT), small enough to train on a laptop CPU."""
+"""A decoder-only transformer (GPT), small enough to train on a laptop CPU.
+
+`forward` reads whole sequences (training, and generation without a cache). `prefill` and
+`decode` generate with a KV cache (`kv_cache.py`): the prompt once, then one token per step.
+"""
+
+from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
+
+if TYPE_CHECKING:
+    from model.kv_cache import KVCache
 
 
 @dataclass(frozen=True)
@@ -28,16 +38,44 @@ class CausalSelfAttention(nn.Module):
         self.proj = nn.Linear(config.n_embd, config.n_embd)
         self.dropout = config.dropout
 
-    def forward(self, x: Tensor) -> Tensor:
+    def heads(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """Queries, keys and values, shaped (batch, head, position, head_size)."""
         batch, length, channels = x.shape
         q, k, v = self.qkv(x).split(channels, dim=2)
         q, k, v = (
             t.view(batch, length, self.n_head, channels // self.n_head).transpose(1, 2)
             for t in (q, k, v)
         )
+        return q, k, v
+
+    def merge(self, y: Tensor) -> Tensor:
+        batch, _, length, _ = y.shape
+        return self.proj(y.transpose(1, 2).contiguous().view(batch, length, -1))
+
+    def forward(self, x: Tensor) -> Tensor:
+        q, k, v = self.heads(x)
         dropout = self.dropout if self.training else 0.0
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=dropout)
-        return self.proj(y.transpose(1, 2).contiguous().view(batch, length, channels))
+        return self.merge(
+            F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=dropout)
+        )
+
+    def prefill(self, x: Tensor, keys: Tensor, values: Tensor) -> Tensor:
+        """One sequence (batch 1): causal attention, and its keys and values kept in the slot."""
+        q, k, v = self.heads(x)
+        length = x.shape[1]
+        keys[:, :length] = k[0]
+        values[:, :length] = v[0]
+        return self.merge(F.scaled_dot_product_attention(q, k, v, is_causal=True))
+
+    def decode(
+        self, x: Tensor, keys: Tensor, values: Tensor, positions: Tensor, visible: Tensor
+    ) -> Tensor:
+        """One new token per slot, attending to that slot's cached positions up to its own."""
+        q, k, v = self.heads(x)
+        slots = torch.arange(x.shape[0], device=x.device)
+        keys[slots, :, positions] = k[:, :, 0]
+        values[slots, :, positions] = v[:, :, 0]
+        return self.merge(F.scaled_dot_product_attention(q, keys, values, attn_mask=visible))
 
 
 class Block(nn.Module):
@@ -55,6 +93,16 @@ class Block(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         x = x + self.attn(self.ln1(x))
+        return x + self.mlp(self.ln2(x))
+
+    def prefill(self, x: Tensor, keys: Tensor, values: Tensor) -> Tensor:
+        x = x + self.attn.prefill(self.ln1(x), keys, values)
+        return x + self.mlp(self.ln2(x))
+
+    def decode(
+        self, x: Tensor, keys: Tensor, values: Tensor, positions: Tensor, visible: Tensor
+    ) -> Tensor:
+        x = x + self.attn.decode(self.ln1(x), keys, values, positions, visible)
         return x + self.mlp(self.ln2(x))
 
 
@@ -96,3 +144,31 @@ class GPT(nn.Module):
             return logits, None
         loss = F.cross_entropy(logits.view(-1, logits.size(-1)).float(), targets.view(-1))
         return logits, loss
+
+    @torch.inference_mode()
+    def prefill(self, ids: Tensor, cache: KVCache, slot: int) -> Tensor:
+        """Run a prompt (1-D ids) once, fill `slot` of the cache; the next token's logits."""
+        length = ids.shape[0]
+        if length > self.config.block_size:
+            raise ValueError(
+                f"sequence of {length} exceeds the context of {self.config.block_size}"
+            )
+        positions = torch.arange(length, device=ids.device)
+        x = (self.token_embedding(ids) + self.position_embedding(positions)).unsqueeze(0)
+        for layer, block in enumerate(self.blocks):
+            x = block.prefill(x, cache.keys[layer, slot], cache.values[layer, slot])
+        return self.lm_head(self.ln_f(x[0, -1]))
+
+    @torch.inference_mode()
+    def decode(self, tokens: Tensor, positions: Tensor, cache: KVCache) -> Tensor:
+        """One step for every slot: token `tokens[i]` sits at `positions[i]` of slot i.
+
+        The shapes depend only on the cache (slots x context), never on how many sequences
+        are running, so a sequence's logits are the same whatever its neighbours hold.
+        """
+        x = (self.token_embedding(tokens) + self.position_embedding(positions)).unsqueeze(1)
+        context = torch.arange(self.config.block_size, device=tokens.device)
+        visible = (context[None, :] <= positions[:, None])[:, None, None, :]
+        for layer, block in enumerate(self.blocks):
+            x = block.decode(x, cache.keys[layer], cache.values[layer], positions, visible)
+        return self.lm_head(self.ln_f(x[:, 0]))

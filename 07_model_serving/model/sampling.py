@@ -1,4 +1,9 @@
-"""One step of generation: the next token's logits, and picking a token from them."""
+"""Picking the next token from the logits: greedy, temperature, top-k and top-p.
+
+`next_token_logits` is generation without a cache (the reference the cached path is tested
+against). `sample_tokens` picks one token per row for a whole batch at once; every row has
+its own parameters and its own random number, so a row's choice never depends on the others.
+"""
 
 import torch
 from torch import Tensor
@@ -8,22 +13,31 @@ from model.gpt import GPT
 
 @torch.inference_mode()
 def next_token_logits(model: GPT, ids: list[int], device: torch.device) -> Tensor:
-    """Logits (float32, on the CPU) for the token after `ids`; only the last block_size count."""
-    window = ids[-model.config.block_size :]
-    batch = torch.tensor([window], dtype=torch.long, device=device)
+    """Logits (float32, on the CPU) for the token after `ids`, recomputing the whole sequence."""
+    batch = torch.tensor([ids], dtype=torch.long, device=device)
     logits, _ = model(batch)
     return logits[0, -1].float().cpu()
 
 
-def sample_token(
-    logits: Tensor, temperature: float, top_k: int | None, generator: torch.Generator
-) -> int:
-    """Temperature 0 is greedy (always the likeliest token); otherwise sample from the softmax."""
-    if temperature == 0:
-        return int(torch.argmax(logits))
-    scaled = logits / temperature
-    if top_k is not None and top_k < scaled.numel():
-        kth_largest = torch.topk(scaled, top_k).values[-1]
-        scaled = scaled.masked_fill(scaled < kth_largest, float("-inf"))
-    probabilities = torch.softmax(scaled, dim=-1)
-    return int(torch.multinomial(probabilities, num_samples=1, generator=generator))
+@torch.inference_mode()
+def sample_tokens(
+    logits: Tensor, temperature: Tensor, top_k: Tensor, top_p: Tensor, uniform: Tensor
+) -> Tensor:
+    """One token per row of `logits` (rows x vocabulary, float32).
+
+    `temperature` 0 takes the likeliest token. Otherwise the softmax of `logits / temperature`
+    keeps the `top_k` likeliest tokens, then the fewest whose probabilities add up to `top_p`,
+    and `uniform` (one number in [0, 1) per row) picks among them by inverse transform.
+    """
+    greedy = logits.argmax(dim=-1)
+    scaled = logits / temperature.clamp(min=1e-6)[:, None]
+    probabilities, order = torch.softmax(scaled, dim=-1).sort(dim=-1, descending=True)
+    rank = torch.arange(logits.shape[-1], device=logits.device)[None, :]
+    before = probabilities.cumsum(dim=-1) - probabilities
+    keep = (rank < top_k[:, None]) & ((before < top_p[:, None]) | (rank == 0))
+    cumulative = (probabilities * keep).cumsum(dim=-1)
+    target = uniform[:, None] * cumulative[:, -1:]
+    last_kept = keep.sum(dim=-1, keepdim=True) - 1
+    picked = torch.minimum(torch.searchsorted(cumulative, target, right=True), last_kept)
+    sampled = order.gather(-1, picked)[:, 0]
+    return torch.where(temperature == 0, greedy, sampled)

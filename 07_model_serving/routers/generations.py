@@ -7,9 +7,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from database import Generation, GenerationStore
 from dependencies import NOT_READY, StoreDep
-from schemas import DeletedOut, GenerationOut, GenerationStatus, StatsOut, documented_error
+from schemas import DeletedOut, GenerationOut, GenerationStatus, StatusCountsOut, documented_error
 
-router = APIRouter(prefix="/generations", tags=["generations"])
+router = APIRouter(prefix="/generations")
 NOT_FOUND = documented_error("No generation has this id.", "Generation 42 not found.")
 
 
@@ -25,6 +25,7 @@ async def existing_generation(store: GenerationStore, generation_id: int) -> Gen
 @router.get(
     "",
     summary="List stored generations, newest first",
+    tags=["generations"],
     description="One page at a time: `skip` rows are passed over, then at most `limit` returned.",
     responses={503: NOT_READY},
 )
@@ -37,23 +38,25 @@ async def list_generations(
     return [GenerationOut.model_validate(row) for row in rows]
 
 
-# BEGIN SOLUTION
+# BEGIN SOLUTION ch07.ex1: GET /generations/stats
 @router.get(
     "/stats",
     summary="Count generations by status",
+    tags=["exercises"],
     description="Exercise 1: how many generations are stored, and how many in each status.",
     responses={503: NOT_READY},
 )
-async def generation_stats(store: StoreDep) -> StatsOut:
+async def generation_stats(store: StoreDep) -> StatusCountsOut:
     counts = await run_in_threadpool(store.counts)
     by_status = {name: counts.get(name, 0) for name in get_args(GenerationStatus)}
-    return StatsOut(total=sum(counts.values()), **by_status)
+    return StatusCountsOut(total=sum(counts.values()), **by_status)
 
 
 # END SOLUTION
 @router.get(
     "/{generation_id:int}",
     summary="Read one generation",
+    tags=["generations"],
     description="Also how a background job is followed: poll until `status` is `done` or `failed`.",
     responses={
         404: NOT_FOUND,
@@ -64,10 +67,11 @@ async def read_generation(generation_id: int, store: StoreDep) -> GenerationOut:
     return GenerationOut.model_validate(await existing_generation(store, generation_id))
 
 
-# BEGIN SOLUTION
+# BEGIN SOLUTION ch07.ex2: DELETE /generations/{generation_id}
 @router.delete(
     "/{generation_id:int}",
     summary="Delete a finished generation",
+    tags=["exercises"],
     description="Exercise 2: a job still queued or running cannot be deleted (409).",
     responses={
         404: NOT_FOUND,

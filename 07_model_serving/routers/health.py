@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from dependencies import NOT_READY, StateDep
+from dependencies import NOT_READY, ServiceDep
 from schemas import HealthOut, ReadyOut
 
 router = APIRouter(tags=["health"])
@@ -21,10 +21,10 @@ def health() -> HealthOut:
     "/ready",
     summary="Can it serve generations?",
     description=(
-        "Readiness: 200 once the model is loaded and warmed up and its worker runs; 503 before "
+        "Readiness: 200 once the model is loaded and warmed up and its engine runs; 503 before "
         "that and from the start of shutdown. Docker's HEALTHCHECK and load balancers ask this."
     ),
     responses={503: NOT_READY},
 )
-def ready(state: StateDep) -> ReadyOut:
-    return ReadyOut(model=state.generator.name, device=str(state.generator.device))
+def ready(service: ServiceDep) -> ReadyOut:
+    return ReadyOut(model=service.model_name, device=str(service.runner.device))

@@ -6,15 +6,21 @@ so importing `database.py` twice would redefine them); each test then builds its
 the CPU with the committed model, unless it sets other variables through `env` first.
 """
 
+import contextlib
 import functools
 import importlib
+import socket
 import sys
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 import schemathesis
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -26,6 +32,8 @@ SETTINGS = (
     "MAX_NEW_TOKENS_LIMIT",
     "REQUEST_TIMEOUT_S",
     "QUEUE_SIZE",
+    "MAX_BATCH_SIZE",
+    "DRAIN_S",
     "CPU_THREADS",
     "LOG_LEVEL",
 )
@@ -71,9 +79,53 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
+class ControlledRunner:
+    """The real model behind a gate that a test can close, and with faults it can inject.
+
+    The engine takes it through `create_app(runner_factory=...)`: nothing live is patched.
+    """
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+        self.gate = threading.Event()
+        self.gate.set()
+        self.entered = threading.Event()  # a prefill has started since the gate closed
+        self.faults: deque[Exception] = deque()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    def close_gate(self) -> None:
+        self.entered.clear()
+        self.gate.clear()
+
+    def open_gate(self) -> None:
+        self.gate.set()
+
+    def prefill(self, slot: int, ids: list[int]) -> object:
+        self.entered.set()
+        self.gate.wait(10)
+        if self.faults:
+            raise self.faults.popleft()
+        return self.real.prefill(slot, ids)
+
+    def decode(self, tokens: list[int], positions: list[int]) -> object:
+        self.gate.wait(10)
+        return self.real.decode(tokens, positions)
+
+
 @pytest.fixture
 def load_app(env: pytest.MonkeyPatch) -> Callable[[], FastAPI]:
     return lambda: chapter_module("main").create_app()
+
+
+@pytest.fixture
+def load_controlled_app(env: pytest.MonkeyPatch) -> Callable[..., FastAPI]:
+    """An app whose runner is a `ControlledRunner` (or the class given), at `service.runner`."""
+    main = chapter_module("main")
+    return lambda kind=ControlledRunner: main.create_app(
+        runner_factory=lambda settings: kind(main.load_runner(settings))
+    )
 
 
 @pytest.fixture
@@ -90,3 +142,76 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def api_schema(client: TestClient) -> schemathesis.schemas.BaseSchema:
     return schemathesis.openapi.from_asgi("/openapi.json", client.app)
+
+
+class SlowRunner(ControlledRunner):
+    """Each decode step takes at least `step_s`: long enough to act in the middle of one."""
+
+    step_s = 0.02
+
+    def decode(self, tokens: list[int], positions: list[int]) -> object:
+        time.sleep(self.step_s)
+        return super().decode(tokens, positions)
+
+
+@contextlib.contextmanager
+def serving() -> Iterator[Callable[[FastAPI], str]]:
+    """Serve apps with a real uvicorn on free ports, in threads; stop them afterwards."""
+    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(app: FastAPI) -> str:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.02)
+        return f"http://127.0.0.1:{port}"
+
+    try:
+        yield start
+    finally:
+        for server, thread in servers:
+            server.should_exit = True
+            thread.join(timeout=30)
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[FastAPI], str]]:
+    with serving() as start:
+        yield start
+
+
+@pytest.fixture(scope="module")
+def shared_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One server with the default settings for a whole test module (read-mostly tests)."""
+    with pytest.MonkeyPatch.context() as patch, serving() as start:
+        for variable in SETTINGS:
+            patch.delenv(variable, raising=False)
+        folder = tmp_path_factory.mktemp("shared")
+        patch.setenv("DEVICE", "cpu")
+        patch.setenv("DATABASE_URL", f"sqlite:///{folder / 'generations.db'}")
+        patch.setenv("CPU_THREADS", "2")
+        yield start(chapter_module("main").create_app())
+
+
+@pytest.fixture
+def load_slow_app(load_controlled_app: Callable[..., FastAPI]) -> Callable[[], FastAPI]:
+    return lambda: load_controlled_app(SlowRunner)
+
+
+@pytest.fixture
+def engine_parts() -> ModuleType:
+    """The `engine` package, and a runner on the committed model for it."""
+    return chapter_module("engine")
+
+
+@pytest.fixture
+def peer_module() -> ModuleType:
+    """The benchmark's conversion to `transformers`' GPT-2 (needs the benchmark extras)."""
+    return chapter_module("bench.peer")

@@ -20,7 +20,7 @@ def test_generates_on_the_gpu_in_half_precision(
     with TestClient(load_app()) as client:
         ready = client.get("/ready").json()
         assert ready["device"].startswith("cuda")
-        assert client.app.state.service.generator.dtype in (torch.bfloat16, torch.float16)
+        assert client.app.state.service.runner.dtype in (torch.bfloat16, torch.float16)
         body = {"prompt": "def ", "max_new_tokens": 32, "temperature": 0}
         first = client.post("/generate", json=body).json()
         second = client.post("/generate", json=body).json()

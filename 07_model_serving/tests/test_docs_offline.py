@@ -22,3 +22,8 @@ def test_docs_pages_load_only_local_assets(client: TestClient, page: str) -> Non
 
 def test_swagger_oauth_redirect_page_exists(client: TestClient) -> None:
     assert client.get("/docs/oauth2-redirect").status_code == 200
+
+
+def test_redoc_may_load_images_from_this_server_only(client: TestClient) -> None:
+    response = client.get("/redoc")
+    assert response.headers["content-security-policy"] == "img-src 'self' data:"

@@ -13,6 +13,9 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import allow_header_conformance
 
+# Slow: `make test` and CI run it, `make test-7` and `make watch-7` leave it out.
+pytestmark = pytest.mark.slow
+
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 

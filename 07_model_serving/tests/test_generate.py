@@ -1,5 +1,10 @@
+import time
+from collections.abc import Callable
 from datetime import datetime
 
+import httpx
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 
@@ -98,3 +103,25 @@ def test_unknown_generation_is_404(client: TestClient) -> None:
     response = client.get("/generations/999")
     assert response.status_code == 404
     assert response.json() == {"detail": "Generation 999 not found."}
+
+
+def test_a_client_that_hangs_up_frees_its_slot_and_stores_nothing(
+    serve: Callable[[FastAPI], str], load_slow_app: Callable[[], FastAPI]
+) -> None:
+    base_url = serve(load_slow_app())
+    body = {"prompt": "def ", "max_new_tokens": 120, "temperature": 0}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{base_url}/generate", json=body, timeout=0.3)
+    deadline = time.monotonic() + 1  # the whole generation would take about 2.5 s
+    while httpx.get(f"{base_url}/stats").json()["running"]:
+        assert time.monotonic() < deadline, "the slot of a client that hung up was kept"
+        time.sleep(0.05)
+    assert httpx.get(f"{base_url}/generations").json() == []
+
+
+def test_ids_are_never_reused_after_a_delete(client: TestClient) -> None:
+    first = generate(client, prompt="a", temperature=0)["id"]
+    second = generate(client, prompt="b", temperature=0)["id"]
+    client.app.state.service.store.remove(second)
+    third = generate(client, prompt="c", temperature=0)["id"]
+    assert (first, second, third) == (1, 2, 3), "AUTOINCREMENT: a deleted id is not handed out"

@@ -1,5 +1,7 @@
 import time
+from collections.abc import Callable
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 
@@ -35,15 +37,11 @@ def test_job_and_generate_agree_for_the_same_seed(client: TestClient) -> None:
     assert job["completion"] == direct["completion"]
 
 
-def test_a_failing_job_records_its_error(client: TestClient) -> None:
-    generator = client.app.state.service.generator
-
-    def broken(request: object, cancelled: object) -> None:
-        raise RuntimeError("weights on fire")
-
-    generator.generate = broken
-    location = client.post("/jobs", json={"prompt": "def "}).headers["location"]
-    failed = wait_for(client, location, {"done", "failed"})
+def test_a_failing_job_records_its_error(load_controlled_app: Callable[[], FastAPI]) -> None:
+    with TestClient(load_controlled_app()) as client:
+        client.app.state.service.runner.faults.append(RuntimeError("weights on fire"))
+        location = client.post("/jobs", json={"prompt": "def "}).headers["location"]
+        failed = wait_for(client, location, {"done", "failed"})
     assert failed["status"] == "failed"
     assert failed["error"] == "RuntimeError: weights on fire"
     assert failed["completion"] is None

@@ -18,23 +18,6 @@ WEIGHTS = CHAPTER_DIR / "model" / "weights" / "code-gpt.safetensors"
 HOW_TO_FIX = "(set MODEL_PATH, or run `make train-7`)"
 
 
-class Gate:
-    """Replaces the model's generate: blocks until opened, and honours cancellation."""
-
-    def __init__(self, generator: object) -> None:
-        self.opened = threading.Event()
-        self.started = threading.Event()
-        self.real = generator.generate
-        generator.generate = self
-
-    def __call__(self, request: object, cancelled: threading.Event | None = None) -> object:
-        self.started.set()
-        while not self.opened.wait(0.01):
-            if cancelled is not None and cancelled.is_set():
-                raise TimeoutError("cancelled by the caller")
-        return self.real(request, cancelled)
-
-
 def wait_until_done(client: TestClient, generation_id: int) -> None:
     deadline = time.monotonic() + 10
     while client.get(f"/generations/{generation_id}").json()["status"] != "done":
@@ -71,24 +54,26 @@ def test_ready_after_start_up_and_not_after_shutdown(app: FastAPI) -> None:
         assert client.get("/generations").json() == [], "the warm-up is not stored"
     after = TestClient(app).get("/ready")
     assert after.status_code == 503
-    assert not app.state.service.worker.is_alive()
+    assert not app.state.service.engine.is_alive()
 
 
 def test_full_queue_is_503_with_retry_after(
-    env: pytest.MonkeyPatch, load_app: Callable[[], FastAPI]
+    env: pytest.MonkeyPatch, load_controlled_app: Callable[[], FastAPI]
 ) -> None:
     env.setenv("QUEUE_SIZE", "1")
-    with TestClient(load_app()) as client:
-        gate = Gate(client.app.state.service.generator)
+    env.setenv("MAX_BATCH_SIZE", "1")
+    with TestClient(load_controlled_app()) as client:
+        runner = client.app.state.service.runner
+        runner.close_gate()
         running = client.post("/jobs", json={"prompt": "a", "max_new_tokens": 2})
-        assert gate.started.wait(5)
+        assert runner.entered.wait(5), "the first job should be in the only slot"
         queued = client.post("/jobs", json={"prompt": "b", "max_new_tokens": 2})
         refused = client.post("/generate", json={"prompt": "c", "max_new_tokens": 2})
         assert (running.status_code, queued.status_code) == (202, 202)
         assert refused.status_code == 503
         assert refused.headers["retry-after"] == "1"
         assert refused.json() == {"detail": "All 1 places in the queue are taken. Retry shortly."}
-        gate.opened.set()
+        runner.open_gate()
         wait_until_done(client, 2)
         after = client.post("/generate", json={"prompt": "d", "max_new_tokens": 2})
         assert after.status_code == 200
@@ -96,73 +81,98 @@ def test_full_queue_is_503_with_retry_after(
 
 
 def test_refused_job_leaves_no_row(
-    env: pytest.MonkeyPatch, load_app: Callable[[], FastAPI]
+    env: pytest.MonkeyPatch, load_controlled_app: Callable[[], FastAPI]
 ) -> None:
     env.setenv("QUEUE_SIZE", "1")
-    with TestClient(load_app()) as client:
-        gate = Gate(client.app.state.service.generator)
+    env.setenv("MAX_BATCH_SIZE", "1")
+    with TestClient(load_controlled_app()) as client:
+        runner = client.app.state.service.runner
+        runner.close_gate()
         client.post("/jobs", json={"prompt": "a", "max_new_tokens": 2})
-        assert gate.started.wait(5)
+        assert runner.entered.wait(5)
         client.post("/jobs", json={"prompt": "b", "max_new_tokens": 2})
         refused = client.post("/jobs", json={"prompt": "c", "max_new_tokens": 2})
         assert refused.status_code == 503
         assert [g["prompt"] for g in client.get("/generations").json()] == ["b", "a"]
-        gate.opened.set()
+        runner.open_gate()
 
 
-def test_timeout_is_504_and_the_worker_moves_on(
-    env: pytest.MonkeyPatch, load_app: Callable[[], FastAPI]
+def test_timeout_is_504_frees_the_slot_and_the_engine_moves_on(
+    env: pytest.MonkeyPatch, load_controlled_app: Callable[[], FastAPI]
 ) -> None:
     env.setenv("REQUEST_TIMEOUT_S", "0.3")
-    with TestClient(load_app()) as client:
-        gate = Gate(client.app.state.service.generator)
+    with TestClient(load_controlled_app()) as client:
+        service = client.app.state.service
+        service.runner.close_gate()
         response = client.post("/generate", json={"prompt": "def ", "max_new_tokens": 4})
         assert response.status_code == 504
         assert response.json() == {"detail": "Generation did not finish within 0.3 s"}
-        gate.opened.set()
+        service.runner.open_gate()
+        deadline = time.monotonic() + 5
+        while service.engine.stats().running:
+            assert time.monotonic() < deadline, "the timed-out sequence kept its slot"
+            time.sleep(0.01)
         after = client.post("/generate", json={"prompt": "def ", "max_new_tokens": 4})
         assert after.status_code == 200
         assert [g["id"] for g in client.get("/generations").json()] == [after.json()["id"]]
 
 
-def test_model_fault_is_500_and_the_next_request_succeeds(client: TestClient) -> None:
-    generator = client.app.state.service.generator
-    real = generator.generate
-    calls = []
-
-    def fail_once(request: object, cancelled: object = None) -> object:
-        calls.append(request)
-        if len(calls) == 1:
-            raise RuntimeError("CUDA error: device-side assert triggered")
-        return real(request, cancelled)
-
-    generator.generate = fail_once
-    failed = client.post("/generate", json={"prompt": "def ", "max_new_tokens": 4})
-    assert failed.status_code == 500
-    assert failed.json() == {
-        "detail": "Generation failed: RuntimeError: CUDA error: device-side assert triggered"
-    }
-    assert client.get("/generations").json() == []
-    ok = client.post("/generate", json={"prompt": "def ", "max_new_tokens": 4})
-    assert ok.status_code == 200
-    assert client.get("/ready").status_code == 200
+def test_model_fault_is_500_and_the_next_request_succeeds(
+    load_controlled_app: Callable[[], FastAPI], caplog: pytest.LogCaptureFixture
+) -> None:
+    with TestClient(load_controlled_app()) as client:
+        client.app.state.service.runner.faults.append(
+            RuntimeError("CUDA error: device-side assert triggered")
+        )
+        failed = client.post("/generate", json={"prompt": "def ", "max_new_tokens": 4})
+        assert failed.status_code == 500
+        assert failed.json() == {
+            "detail": "Generation failed: RuntimeError: CUDA error: device-side assert triggered"
+        }
+        assert client.get("/generations").json() == []
+        ok = client.post("/generate", json={"prompt": "def ", "max_new_tokens": 4})
+        assert ok.status_code == 200
+        assert client.get("/ready").status_code == 200
+    logged = [r for r in caplog.records if r.name == "chapter07.engine"]
+    assert logged and logged[0].exc_info is not None, "model failures are logged with a traceback"
 
 
-def test_shutdown_finishes_the_running_job_and_fails_the_queued_ones(
-    env: pytest.MonkeyPatch, load_app: Callable[[], FastAPI]
+def test_shutdown_lets_accepted_work_finish_within_the_drain(
+    env: pytest.MonkeyPatch, load_controlled_app: Callable[[], FastAPI]
 ) -> None:
     database_url = os.environ["DATABASE_URL"]
-    app = load_app()
+    app = load_controlled_app()
     with TestClient(app) as client:
-        gate = Gate(app.state.service.generator)
-        client.post("/jobs", json={"prompt": "running", "max_new_tokens": 2})
-        assert gate.started.wait(5)
+        runner = app.state.service.runner
+        runner.close_gate()
+        for prompt in ("one", "two", "three"):
+            client.post("/jobs", json={"prompt": prompt, "max_new_tokens": 2})
+        threading.Timer(0.3, runner.open_gate).start()
+    assert not app.state.service.engine.is_alive()
+    assert rows(database_url) == [(1, "done", None), (2, "done", None), (3, "done", None)]
+
+
+def test_shutdown_after_the_drain_fails_what_is_left_and_says_whether_it_ran(
+    env: pytest.MonkeyPatch, load_controlled_app: Callable[[], FastAPI]
+) -> None:
+    env.setenv("DRAIN_S", "0.2")
+    env.setenv("MAX_BATCH_SIZE", "1")
+    database_url = os.environ["DATABASE_URL"]
+    app = load_controlled_app()
+    with TestClient(app) as client:
+        runner = app.state.service.runner
+        runner.close_gate()
+        client.post("/jobs", json={"prompt": "running", "max_new_tokens": 20})
+        assert runner.entered.wait(5)
         client.post("/jobs", json={"prompt": "queued 1", "max_new_tokens": 2})
         client.post("/jobs", json={"prompt": "queued 2", "max_new_tokens": 2})
-        threading.Timer(0.3, gate.opened.set).start()
-    assert not app.state.service.worker.is_alive()
-    reason = "the server shut down before this job ran"
-    assert rows(database_url) == [(1, "done", None), (2, "failed", reason), (3, "failed", reason)]
+        threading.Timer(0.5, runner.open_gate).start()
+    assert not app.state.service.engine.is_alive()
+    assert rows(database_url) == [
+        (1, "failed", "the server stopped while this job was running"),
+        (2, "failed", "the server stopped before this job ran"),
+        (3, "failed", "the server stopped before this job ran"),
+    ]
 
 
 def test_a_restart_marks_jobs_left_unfinished(
@@ -175,13 +185,18 @@ def test_a_restart_marks_jobs_left_unfinished(
     with engine.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO generation (status, prompt, max_new_tokens, temperature, model, "
-                "created_at) VALUES ('running', 'x', 1, 0, 'code-gpt-char', '2026-01-01')"
+                "INSERT INTO generation (status, prompt, max_new_tokens, temperature, top_p, stop, "
+                "model, created_at) VALUES ('running', 'x', 1, 0, 1, '[]', 'code-gpt-char', "
+                "'2026-01-01')"
             )
         )
     engine.dispose()
     with TestClient(load_app()) as client:
-        assert client.get("/generations/1").json()["status"] == "failed"
+        restarted = client.get("/generations/1").json()
+    assert (restarted["status"], restarted["error"]) == (
+        "failed",
+        "the server stopped while this job was running",
+    )
 
 
 def test_missing_weights_refuse_to_start(

@@ -18,12 +18,87 @@ def test_tokenizer_round_trip_and_unknown_characters(model_package: ModuleType) 
     assert tokenizer.unknown_characters("naïve\tcafé ï") == ["ï", "\t", "é"]
 
 
-def test_greedy_and_top_k_sampling(model_package: ModuleType) -> None:
+def sample(model_package: ModuleType, logits: torch.Tensor, **row: float) -> int:
+    params = {"temperature": 1.0, "top_k": logits.numel(), "top_p": 1.0, "uniform": 0.5} | row
+    tensors = {name: torch.tensor([value]) for name, value in params.items()}
+    return int(model_package.sample_tokens(logits[None, :], **tensors)[0])
+
+
+def test_greedy_top_k_and_top_p_sampling(model_package: ModuleType) -> None:
     logits = torch.tensor([0.1, 3.0, 2.9, -1.0])
-    generator = torch.Generator().manual_seed(0)
-    assert model_package.sample_token(logits, 0.0, None, generator) == 1
-    picks = {model_package.sample_token(logits, 2.0, 2, generator) for _ in range(200)}
-    assert picks == {1, 2}
+    assert sample(model_package, logits, temperature=0.0, uniform=0.99) == 1
+    uniforms = [i / 200 for i in range(200)]
+    top_two = {sample(model_package, logits, temperature=2.0, top_k=2, uniform=u) for u in uniforms}
+    assert top_two == {1, 2}
+    everything = {sample(model_package, logits, temperature=2.0, uniform=u) for u in uniforms}
+    assert everything == {0, 1, 2, 3}
+    nucleus = {sample(model_package, logits, top_p=0.3, uniform=u) for u in uniforms}
+    assert nucleus == {1}, "top_p 0.3 keeps only the likeliest token here"
+
+
+def test_rows_are_sampled_independently(model_package: ModuleType) -> None:
+    torch.manual_seed(0)
+    logits = torch.randn(8, 96) * 3
+    temperature, top_k = torch.full((8,), 0.9), torch.full((8,), 40)
+    top_p, uniform = torch.full((8,), 0.95), torch.rand(8)
+    together = model_package.sample_tokens(logits, temperature, top_k, top_p, uniform)
+    for row in range(8):
+        alone = model_package.sample_tokens(
+            logits[row : row + 1],
+            temperature[row : row + 1],
+            top_k[row : row + 1],
+            top_p[row : row + 1],
+            uniform[row : row + 1],
+        )
+        assert int(alone[0]) == int(together[row])
+
+
+def committed(model_package: ModuleType) -> tuple[object, object]:
+    model, tokenizer, _ = model_package.load_checkpoint(WEIGHTS, torch.device("cpu"))
+    return model, tokenizer
+
+
+@pytest.mark.parametrize("prompt", ["def ", "import os\n", "class Parser:\n    def "])
+def test_cached_and_uncached_generation_give_the_same_tokens(
+    model_package: ModuleType, prompt: str
+) -> None:
+    model, tokenizer = committed(model_package)
+    cache = model_package.KVCache(model.config, slots=4, device=torch.device("cpu"))
+    ids = tokenizer.encode(prompt)
+    logits = model.prefill(torch.tensor(ids), cache, slot=2)
+    cached, uncached = list(ids), list(ids)
+    tokens, positions = torch.zeros(4, dtype=torch.long), torch.zeros(4, dtype=torch.long)
+    for _ in range(40):
+        reference = model_package.next_token_logits(model, uncached, torch.device("cpu"))
+        torch.testing.assert_close(logits, reference, rtol=0, atol=1e-4)
+        cached.append(int(logits.argmax()))
+        uncached.append(int(reference.argmax()))
+        tokens[2], positions[2] = cached[-1], len(cached) - 1
+        logits = model.decode(tokens, positions, cache)[2]
+    assert cached == uncached
+
+
+def test_a_row_gets_the_same_logits_alone_and_in_a_full_batch(model_package: ModuleType) -> None:
+    model, tokenizer = committed(model_package)
+    slots, prompt = 8, tokenizer.encode("def fibonacci(n):\n")
+    alone = model_package.KVCache(model.config, slots, torch.device("cpu"))
+    crowded = model_package.KVCache(model.config, slots, torch.device("cpu"))
+    model.prefill(torch.tensor(prompt), alone, slot=3)
+    model.prefill(torch.tensor(prompt), crowded, slot=3)
+    for slot in set(range(slots)) - {3}:
+        other = tokenizer.encode("import sys" + " x" * (slot * 5))
+        model.prefill(torch.tensor(other), crowded, slot=slot)
+    tokens_alone, positions_alone = (
+        torch.zeros(slots, dtype=torch.long),
+        torch.zeros(slots, dtype=torch.long),
+    )
+    tokens_crowded = torch.randint(0, 96, (slots,), generator=torch.Generator().manual_seed(1))
+    positions_crowded = torch.arange(slots) * 5 + 10
+    for tokens, positions in ((tokens_alone, positions_alone), (tokens_crowded, positions_crowded)):
+        tokens[3], positions[3] = 17, len(prompt)
+    row_alone = model.decode(tokens_alone, positions_alone, alone)[3]
+    row_crowded = model.decode(tokens_crowded, positions_crowded, crowded)[3]
+    assert torch.equal(row_alone, row_crowded), "batching must not change a row's logits"
 
 
 def test_committed_checkpoint_loads_with_its_card(model_package: ModuleType) -> None:

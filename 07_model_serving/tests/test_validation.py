@@ -104,3 +104,19 @@ def test_a_whole_float_counts_as_an_integer_as_in_json_schema(client: TestClient
     assert (response.json()["tokens"], response.json()["seed"]) == (8, 3)
     (error,) = errors_for(client, {"prompt": "def ", "max_new_tokens": 8.5})
     assert (error["type"], error["loc"]) == ("int_type", ["body", "max_new_tokens"])
+
+
+def test_a_temperature_below_the_floor_full_body(client: TestClient) -> None:
+    response = client.post("/generate", json={"prompt": "def ", "temperature": 0.001})
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": [
+            {
+                "type": "value_error",
+                "loc": ["body", "temperature"],
+                "msg": "Value error, temperature must be 0 (greedy) or at least 0.01",
+                "input": 0.001,
+                "ctx": {"error": "temperature must be 0 (greedy) or at least 0.01"},
+            }
+        ]
+    }

@@ -1,0 +1,81 @@
+"""The ceiling: the engine stepping the same work in-process, with no HTTP, no database."""
+
+import threading
+import time
+from pathlib import Path
+
+from engine import Engine, ModelRunner, SamplingParams
+
+
+class Ceiling:
+    def __init__(self, weights: Path, slots: int) -> None:
+        self.runner = ModelRunner(weights, "cpu", slots)
+        self.slots = slots
+
+    def _engine(self) -> Engine:
+        engine = Engine(self.runner, max_waiting=100_000)
+        engine.start()
+        return engine
+
+    def closed_loop(
+        self, concurrency: int, prompts: list[str], tokens: int, seconds: float
+    ) -> float:
+        """Generated tokens per second with `concurrency` sequences always in flight."""
+        engine = self._engine()
+        encoded = [self.runner.tokenizer.encode(p) for p in prompts]
+        done_tokens = [0]
+        deadline = time.perf_counter() + seconds
+        lock = threading.Lock()
+
+        def submit(number: int) -> None:
+            params = SamplingParams(max_new_tokens=tokens, temperature=0.8, seed=number)
+            sequence = engine.submit(encoded[number % len(encoded)], params)
+            sequence.future.add_done_callback(lambda f, n=number: finished(f, n))
+
+        def finished(future: object, number: int) -> None:
+            if time.perf_counter() < deadline:
+                with lock:
+                    done_tokens[0] += future.result().tokens  # type: ignore[attr-defined]
+                submit(number + concurrency)
+
+        started = time.perf_counter()
+        for number in range(concurrency):
+            submit(number)
+        time.sleep(seconds)
+        elapsed = time.perf_counter() - started
+        engine.stop(drain_s=0)
+        return round(done_tokens[0] / elapsed, 1)
+
+    def work_through(self, concurrency: int, prompts: list[str], lengths: list[int]) -> float:
+        """Useful tokens per second over a fixed list of requests, `concurrency` at a time."""
+        engine = self._engine()
+        encoded = [self.runner.tokenizer.encode(p) for p in prompts]
+        pending = list(enumerate(lengths))
+        finished_all = threading.Event()
+        outstanding = [0]
+        lock = threading.Lock()
+
+        def next_one() -> None:
+            with lock:
+                if not pending:
+                    if outstanding[0] == 0:
+                        finished_all.set()
+                    return
+                number, length = pending.pop(0)
+                outstanding[0] += 1
+            params = SamplingParams(max_new_tokens=length, temperature=0.8, seed=number)
+            sequence = engine.submit(encoded[number % len(encoded)], params)
+            sequence.future.add_done_callback(lambda _: done())
+
+        def done() -> None:
+            with lock:
+                outstanding[0] -= 1
+            next_one()
+
+        started = time.perf_counter()
+        for _ in range(concurrency):
+            next_one()
+        finished_all.wait()
+        elapsed = time.perf_counter() - started
+        engine.stop(drain_s=0)
+        return round(sum(lengths) / elapsed, 1)

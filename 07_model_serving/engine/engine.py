@@ -1,0 +1,222 @@
+"""Continuous batching: one thread owns the model and advances every running sequence together.
+
+Each step of the loop:
+1. admit waiting sequences into free slots, and prefill each prompt once (filling its cache);
+2. run ONE decode forward pass for all slots, and sample one token per running sequence;
+3. retire the sequences that finished (length, stop string, full context, cancelled): their
+   callers are answered at once, and their slots take new sequences at the next step.
+"""
+
+import contextlib
+import logging
+import threading
+import time
+from collections import deque
+from concurrent.futures import InvalidStateError
+from dataclasses import dataclass
+
+import torch
+
+from engine.runner import ModelRunner
+from engine.scheduler import Scheduler
+from engine.sequence import Completion, Listener, SamplingParams, Sequence, SequenceCancelled
+from model import sample_tokens
+
+logger = logging.getLogger("chapter07.engine")
+RECENT_STEPS = 200
+
+
+class EngineStopped(Exception):
+    """The engine is shutting down and takes no more work, or stopped before finishing this."""
+
+
+@dataclass(frozen=True)
+class EngineStats:
+    waiting: int
+    running: int
+    slots: int
+    mean_batch_size: float
+    requests_served: int
+    tokens_generated: int
+    tokens_per_second: float
+
+
+class Engine:
+    def __init__(self, runner: ModelRunner, max_waiting: int) -> None:
+        self.runner = runner
+        self.scheduler = Scheduler(runner.slots, max_waiting)
+        self._lock = threading.Condition()
+        self._accepting = True
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
+        self._recent: deque[tuple[float, int]] = deque(maxlen=RECENT_STEPS)  # (time, batch)
+        self._served = 0
+        self._generated = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def submit(
+        self, prompt_ids: list[int], params: SamplingParams, listener: Listener | None = None
+    ) -> Sequence:
+        sequence = Sequence(prompt_ids, params, listener, submitted_at=time.perf_counter())
+        with self._lock:
+            if not self._accepting:
+                raise EngineStopped
+            self.scheduler.add(sequence)  # raises QueueFull
+            self._lock.notify()
+        return sequence
+
+    def stats(self) -> EngineStats:
+        with self._lock:
+            waiting = len(self.scheduler.waiting)
+            running = len(self.scheduler.running())
+            recent = list(self._recent)
+        now = time.monotonic()
+        window = [(at, size) for at, size in recent if now - at <= 10.0]
+        seconds = now - window[0][0] if len(window) > 1 else 0.0
+        return EngineStats(
+            waiting=waiting,
+            running=running,
+            slots=self.runner.slots,
+            mean_batch_size=round(sum(s for _, s in recent) / len(recent), 2) if recent else 0.0,
+            requests_served=self._served,
+            tokens_generated=self._generated,
+            tokens_per_second=round(sum(s for _, s in window[1:]) / seconds, 1) if seconds else 0.0,
+        )
+
+    # BEGIN SOLUTION ch07.ex3: the engine's occupied_slots() method
+    def occupied_slots(self) -> list[tuple[int, int, int]]:
+        """(slot, prompt tokens, generated tokens) for every slot in use, in slot order."""
+        with self._lock:
+            return [
+                (slot, len(sequence.prompt_ids), len(sequence.output_ids))
+                for slot, sequence in enumerate(self.scheduler.slots)
+                if sequence is not None
+            ]
+
+    # END SOLUTION
+    def stop(self, drain_s: float) -> None:
+        """Take no new work; give what was accepted `drain_s` to finish; stop the rest."""
+        with self._lock:
+            self._accepting = False
+        deadline = time.monotonic() + drain_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self.scheduler.has_work():
+                    break
+            time.sleep(0.01)
+        with self._lock:
+            self._stopping = True
+            self._lock.notify()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._stopping and not self.scheduler.has_work():
+                    self._lock.wait()
+                if self._stopping:
+                    leftovers = self.scheduler.take_waiting() + self.scheduler.running()
+                    for sequence in leftovers:
+                        self.scheduler.release(sequence)
+                    break
+                admitted = self.scheduler.admit()
+            try:
+                for sequence in admitted:
+                    self._prefill(sequence)
+                self._decode()
+            except Exception as error:  # a bug here must not kill the engine: fail, go on
+                logger.exception("The engine's step failed; its running requests get the error")
+                for sequence in [s for s in self.scheduler.slots if s is not None]:
+                    self._fail(sequence, error)
+        for sequence in leftovers:
+            self._fail(sequence, EngineStopped())
+
+    def _prefill(self, sequence: Sequence) -> None:
+        self._notify(sequence, "", False)  # it has a slot: it is running
+        try:
+            logits = self.runner.prefill(sequence.slot, sequence.prompt_ids)
+            token = self._sample(logits[None, :], [sequence])[0]
+        except Exception as error:
+            logger.exception("The model failed on a prompt; that request gets the error")
+            self._fail(sequence, error)
+            return
+        self._advance(sequence, token)
+
+    def _decode(self) -> None:
+        slots = self.scheduler.slots
+        for sequence in [s for s in slots if s is not None and s.cancelled.is_set()]:
+            self._fail(sequence, SequenceCancelled())
+        running = [s for s in slots if s is not None]
+        if not running:
+            return
+        tokens = [s.output_ids[-1] if s is not None else 0 for s in slots]
+        positions = [s.length - 1 if s is not None else 0 for s in slots]
+        try:
+            logits = self.runner.decode(tokens, positions)
+            picked = self._sample(logits, slots)
+        except Exception as error:
+            logger.exception(
+                "The model failed in a decode step; its %d requests get the error", len(running)
+            )
+            for sequence in running:
+                self._fail(sequence, error)
+            return
+        with self._lock:
+            self._recent.append((time.monotonic(), len(running)))
+        for sequence in running:
+            self._advance(sequence, picked[sequence.slot])
+
+    def _sample(self, logits: torch.Tensor, rows: list[Sequence | None]) -> list[int]:
+        vocabulary = logits.shape[-1]
+        params = [s.params if s is not None else SamplingParams(temperature=0) for s in rows]
+        tokens = sample_tokens(
+            logits,
+            torch.tensor([p.temperature for p in params]),
+            torch.tensor([p.top_k or vocabulary for p in params]),
+            torch.tensor([p.top_p for p in params]),
+            torch.tensor([s.rng.random() if s is not None else 0.0 for s in rows]),
+        )
+        return tokens.tolist()
+
+    def _advance(self, sequence: Sequence, token: int) -> None:
+        char = self.runner.tokenizer.decode([token])
+        sequence.append(token, char, self.runner.context)
+        self._generated += 1
+        finished = sequence.finish_reason is not None
+        self._notify(sequence, sequence.releasable_text(), finished)
+        if finished:
+            self._finish(sequence)
+
+    def _notify(self, sequence: Sequence, text: str, finished: bool) -> None:
+        if sequence.listener is None:
+            return
+        try:
+            sequence.listener(text, finished)
+        except Exception:
+            logger.exception("A listener failed; its sequence is cancelled")
+            sequence.cancel()
+
+    def _finish(self, sequence: Sequence) -> None:
+        with self._lock:
+            self.scheduler.release(sequence)
+            self._served += 1
+        completion = Completion(
+            text=sequence.text,
+            tokens=len(sequence.output_ids),
+            finish_reason=sequence.finish_reason or "length",
+            latency_ms=round((time.perf_counter() - sequence.submitted_at) * 1000, 1),
+            seed=sequence.params.seed,
+        )
+        sequence.future.set_result(completion)
+
+    def _fail(self, sequence: Sequence, error: Exception) -> None:
+        with self._lock:
+            self.scheduler.release(sequence)
+        with contextlib.suppress(InvalidStateError):  # a waiting caller may cancel it now
+            sequence.future.set_exception(error)
+        self._notify(sequence, "", True)

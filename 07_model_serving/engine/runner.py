@@ -1,0 +1,66 @@
+"""The engine's only window on `model/`: load the weights once, then prefill and decode.
+
+Tests hand the engine a runner of their own (a smaller model, or one that fails on purpose)
+through the app factory; anything with these attributes and methods will do.
+"""
+
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from model import CharTokenizer, KVCache, ModelCard, load_checkpoint
+from model.checkpoint import CheckpointError
+
+
+class ModelLoadError(Exception):
+    """The service cannot start: the message says which file or device is the problem."""
+
+
+def pick_device(setting: str) -> torch.device:
+    if setting == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError("DEVICE=cuda, but PyTorch sees no CUDA GPU (see the chapter README)")
+    if setting == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(setting)
+
+
+def pick_dtype(device: torch.device) -> torch.dtype:
+    """Half precision on a GPU (bfloat16 where supported), full precision on the CPU."""
+    if device.type != "cuda":
+        return torch.float32
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+class ModelRunner:
+    def __init__(self, weights: Path, device_setting: str, slots: int) -> None:
+        self.device = pick_device(device_setting)
+        try:
+            model, tokenizer, card = load_checkpoint(weights, self.device)
+        except CheckpointError as error:
+            raise ModelLoadError(f"{error} (set MODEL_PATH, or run `make train-7`)") from None
+        self.dtype = pick_dtype(self.device)
+        self.model = model.to(self.dtype)
+        self.tokenizer: CharTokenizer = tokenizer
+        self.card: ModelCard = card
+        self.slots = slots
+        self.cache = KVCache(model.config, slots, self.device, self.dtype)
+
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+    @property
+    def context(self) -> int:
+        return self.model.config.block_size
+
+    def prefill(self, slot: int, ids: list[int]) -> Tensor:
+        """Fill `slot` with the prompt; the next token's logits (float32, on the CPU)."""
+        tensor = torch.tensor(ids, dtype=torch.long, device=self.device)
+        return self.model.prefill(tensor, self.cache, slot).float().cpu()
+
+    def decode(self, tokens: list[int], positions: list[int]) -> Tensor:
+        """One token per slot (free slots get token 0 at position 0); slots x vocab logits."""
+        tokens_t = torch.tensor(tokens, dtype=torch.long, device=self.device)
+        positions_t = torch.tensor(positions, dtype=torch.long, device=self.device)
+        return self.model.decode(tokens_t, positions_t, self.cache).float().cpu()

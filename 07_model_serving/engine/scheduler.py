@@ -1,0 +1,62 @@
+"""Who runs next: a bounded line of waiting sequences and a fixed number of slots.
+
+Not thread-safe on its own: the engine calls it under its lock.
+"""
+
+from collections import deque
+
+from engine.sequence import Sequence, Status
+
+
+class QueueFull(Exception):
+    """Every place in the waiting line is taken; the client should retry later."""
+
+
+class Scheduler:
+    def __init__(self, slots: int, max_waiting: int) -> None:
+        self.slots: list[Sequence | None] = [None] * slots
+        self.waiting: deque[Sequence] = deque()
+        self.max_waiting = max_waiting
+
+    def add(self, sequence: Sequence) -> None:
+        if len(self.waiting) >= self.max_waiting:
+            raise QueueFull
+        self.waiting.append(sequence)
+
+    def admit(self) -> list[Sequence]:
+        """Move waiting sequences into free slots, oldest first; skip those already cancelled."""
+        admitted = []
+        for slot, occupant in enumerate(self.slots):
+            if occupant is not None:
+                continue
+            while self.waiting:
+                sequence = self.waiting.popleft()
+                # A running future can no longer be cancelled by its caller: from here on,
+                # only the engine answers it. A caller that gave up while waiting is skipped.
+                if (
+                    sequence.cancelled.is_set()
+                    or not sequence.future.set_running_or_notify_cancel()
+                ):
+                    sequence.status = Status.FINISHED
+                    continue
+                sequence.slot, sequence.status = slot, Status.RUNNING
+                self.slots[slot] = sequence
+                admitted.append(sequence)
+                break
+        return admitted
+
+    def running(self) -> list[Sequence]:
+        return [sequence for sequence in self.slots if sequence is not None]
+
+    def release(self, sequence: Sequence) -> None:
+        sequence.status = Status.FINISHED
+        if sequence.slot is not None:
+            self.slots[sequence.slot] = None
+
+    def has_work(self) -> bool:
+        return bool(self.waiting) or any(s is not None for s in self.slots)
+
+    def take_waiting(self) -> list[Sequence]:
+        taken = list(self.waiting)
+        self.waiting.clear()
+        return taken

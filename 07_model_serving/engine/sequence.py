@@ -1,0 +1,101 @@
+"""One request's life inside the engine: waiting, then running in a slot, then finished.
+
+This is the plain object that crosses from the service to the engine: no HTTP, no Pydantic.
+"""
+
+import enum
+import random
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    max_new_tokens: int = 64
+    temperature: float = 0.8  # 0 is greedy
+    top_k: int | None = None
+    top_p: float = 1.0
+    seed: int = 0
+    stop: tuple[str, ...] = ()
+
+
+class Status(enum.Enum):
+    WAITING = "waiting"
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    tokens: int
+    finish_reason: str  # "length" or "stop"
+    latency_ms: float
+    seed: int
+
+
+# Called on the engine thread with the text that may be shown now, and True on the last call.
+Listener = Callable[[str, bool], None]
+
+
+class SequenceCancelled(Exception):
+    """The caller went away (disconnect, timeout); the engine freed the slot."""
+
+
+@dataclass(eq=False)
+class Sequence:
+    prompt_ids: list[int]
+    params: SamplingParams
+    listener: Listener | None = None
+    status: Status = Status.WAITING
+    output_ids: list[int] = field(default_factory=list)
+    text: str = ""
+    finish_reason: str | None = None
+    slot: int | None = None
+    submitted_at: float = 0.0
+    future: Future[Completion] = field(default_factory=Future)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    _sent: int = 0
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.params.seed)
+
+    @property
+    def length(self) -> int:
+        return len(self.prompt_ids) + len(self.output_ids)
+
+    def cancel(self) -> None:
+        """Ask the engine to drop this sequence at its next step."""
+        self.cancelled.set()
+
+    def append(self, token: int, char: str, context: int) -> None:
+        """Add one generated token; finish on a stop string, the length, or a full context."""
+        self.output_ids.append(token)
+        self.text += char
+        for stop in self.params.stop:
+            if self.text.endswith(stop):
+                self.text = self.text[: -len(stop)]
+                self.finish_reason = "stop"
+                return
+        if len(self.output_ids) >= self.params.max_new_tokens or self.length > context:
+            self.finish_reason = "length"
+
+    def releasable_text(self) -> str:
+        """New text that can no longer turn out to be the start of a stop string."""
+        end = len(self.text)
+        if self.finish_reason is None:
+            end -= self._held_back()
+        released = self.text[self._sent : end]
+        self._sent = max(self._sent, end)
+        return released
+
+    def _held_back(self) -> int:
+        longest = 0
+        for stop in self.params.stop:
+            for size in range(min(len(stop) - 1, len(self.text)), longest, -1):
+                if self.text.endswith(stop[:size]):
+                    longest = size
+                    break
+        return longest

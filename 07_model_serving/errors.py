@@ -1,0 +1,127 @@
+"""How errors look to a client: FastAPI's `detail` bodies, or OpenAI's shape under `/v1`.
+
+The service raises plain exceptions (`service_types.py`); the handlers registered here turn
+them into HTTP answers once, for every route. Validation errors echo what the client sent,
+made safe for JSON first: NaN, infinities and lone surrogates cannot be written as JSON, and
+a long input is cut, so a hostile body can neither crash the answer nor be echoed whole.
+"""
+
+import math
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from service_types import GenerationFailed, GenerationTimedOut, InvalidRequest, ServiceBusy
+
+ECHO_LIMIT = 200  # characters of a string input echoed back in a 422
+
+
+def json_safe(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        text = value if len(value) <= ECHO_LIMIT else value[:ECHO_LIMIT] + "..."
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if depth > 4:
+        return "..."
+    if isinstance(value, dict):
+        items = list(value.items())[:20]
+        return {str(json_safe(k, depth + 1)): json_safe(v, depth + 1) for k, v in items}
+    if isinstance(value, list | tuple):
+        return [json_safe(item, depth + 1) for item in value[:20]]
+    if isinstance(value, bool | int) or value is None:
+        return value if not isinstance(value, int) or abs(value) < 2**63 else str(value)
+    return str(value)
+
+
+def is_openai(request: Request) -> bool:
+    return request.url.path.startswith("/v1/")
+
+
+def openai_error(
+    status_code: int, message: str, kind: str, param: str | None = None, **headers: str
+) -> JSONResponse:
+    body = {"error": {"message": message, "type": kind, "param": param, "code": None}}
+    return JSONResponse(body, status_code=status_code, headers=headers or None)
+
+
+def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [json_safe({k: v for k, v in error.items() if k != "url"}) for error in errors]
+
+
+async def on_validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = validation_errors(list(error.errors()))
+    if is_openai(request):
+        # Of a union's alternatives, the one of the right type says what is wrong.
+        fitting = [e for e in errors if not e["type"].endswith("_type")] or errors
+        first = fitting[0] if fitting else {"msg": "Invalid request", "loc": []}
+        param = str(first["loc"][1]) if len(first["loc"]) > 1 else None
+        return openai_error(400, f"{param}: {first['msg']}", "invalid_request_error", param)
+    return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def on_invalid_request(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, InvalidRequest)
+    errors = [
+        {
+            "type": problem.type,
+            "loc": ["body", problem.field],
+            "msg": problem.message,
+            "input": problem.value,
+            "ctx": problem.context,
+        }
+        for problem in error.problems
+    ]
+    return await on_validation_error(request, RequestValidationError(errors))
+
+
+async def on_busy(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ServiceBusy)
+    retry = {"Retry-After": str(error.retry_after)}
+    if is_openai(request):
+        return openai_error(503, str(error), "service_unavailable_error", **retry)
+    return JSONResponse({"detail": str(error)}, status_code=503, headers=retry)
+
+
+async def on_timeout(request: Request, error: Exception) -> JSONResponse:
+    if is_openai(request):
+        return openai_error(504, str(error), "timeout_error")
+    return JSONResponse({"detail": str(error)}, status_code=504)
+
+
+async def on_model_failure(request: Request, error: Exception) -> JSONResponse:
+    if is_openai(request):
+        return openai_error(500, str(error), "server_error")
+    return JSONResponse({"detail": str(error)}, status_code=500)
+
+
+async def on_http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    headers = dict(error.headers or {})
+    if is_openai(request):
+        kind = "not_found_error" if error.status_code == 404 else "invalid_request_error"
+        return openai_error(error.status_code, str(error.detail), kind, **headers)
+    return JSONResponse(
+        {"detail": error.detail}, status_code=error.status_code, headers=headers or None
+    )
+
+
+async def on_too_deep(request: Request, error: Exception) -> JSONResponse:
+    message = "The JSON body is nested too deeply."
+    if is_openai(request):
+        return openai_error(400, message, "invalid_request_error")
+    return JSONResponse({"detail": message}, status_code=400)
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(InvalidRequest, on_invalid_request)
+    app.add_exception_handler(ServiceBusy, on_busy)
+    app.add_exception_handler(GenerationTimedOut, on_timeout)
+    app.add_exception_handler(GenerationFailed, on_model_failure)
+    app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(RecursionError, on_too_deep)

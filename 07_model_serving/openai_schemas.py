@@ -1,0 +1,150 @@
+"""The bodies of OpenAI's text-completion API, as far as this server speaks it.
+
+Fields a client may send but this server does not support are accepted only at their default
+value; anything else is a 400 (see `routers/openai.py`), so no client is silently misled.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from schemas import MAX_STOP_STRINGS, FinishReason, Temperature
+
+StopString = Annotated[str, Field(min_length=1, max_length=16)]
+Prompt = Annotated[str, Field(min_length=1)]
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    include_usage: bool = False
+
+
+class CompletionRequest(BaseModel):
+    # strict, as GenerateRequest: JSON `false` is not the number 0, and "16" is not 16.
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "model": "code-gpt-char",
+                    "prompt": "def ",
+                    "max_tokens": 32,
+                    "temperature": 0,
+                    "stop": ["\n"],
+                }
+            ]
+        },
+    )
+
+    model: str = Field(description="The served model's name, as `GET /v1/models` lists it.")
+    prompt: Prompt | Annotated[list[Prompt], Field(min_length=1, max_length=1)] = Field(
+        description="One prompt (a list must hold exactly one)."
+    )
+    max_tokens: int = Field(default=16, ge=1)
+    temperature: Temperature = Field(default=1.0, ge=0, le=2, allow_inf_nan=False)
+    top_p: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False)
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    stop: StopString | Annotated[list[StopString], Field(max_length=MAX_STOP_STRINGS)] | None = None
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    user: str | None = Field(default=None, description="Accepted and ignored.")
+    # OpenAI fields this server does not support: only their default value is accepted.
+    n: int = Field(default=1, ge=1, le=1, description="Only 1 is supported.")
+    best_of: int | None = Field(default=None, ge=1, le=1, description="Only 1 is supported.")
+    logprobs: None = Field(default=None, description="Not supported.")
+    echo: bool = Field(
+        default=False, description="Not supported.", json_schema_extra={"enum": [False]}
+    )
+    suffix: None = Field(default=None, description="Not supported.")
+    presence_penalty: float = Field(default=0.0, ge=0, le=0, description="Only 0 is supported.")
+    frequency_penalty: float = Field(default=0.0, ge=0, le=0, description="Only 0 is supported.")
+    logit_bias: dict[str, float] | None = Field(
+        default=None, max_length=0, description="Not supported."
+    )
+
+    @field_validator("max_tokens", "seed", "n", "best_of", mode="before")
+    @classmethod
+    def whole_float_to_int(cls, value: object) -> object:
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
+    @field_validator("echo")
+    @classmethod
+    def no_echo(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("echo is not supported")
+        return value
+
+    def stop_strings(self) -> tuple[str, ...]:
+        if self.stop is None:
+            return ()
+        return (self.stop,) if isinstance(self.stop, str) else tuple(self.stop)
+
+
+class CompletionChoice(BaseModel):
+    index: int = 0
+    text: str
+    finish_reason: FinishReason | None
+    logprobs: None = None
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class Completion(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "cmpl-7",
+                    "object": "text_completion",
+                    "created": 1795000000,
+                    "model": "code-gpt-char",
+                    "choices": [
+                        {
+                            "index": 0,
+                            "text": "    if n < 2:",
+                            "finish_reason": "stop",
+                            "logprobs": None,
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 18, "completion_tokens": 15, "total_tokens": 33},
+                }
+            ]
+        }
+    )
+
+    id: str
+    object: Literal["text_completion"] = "text_completion"
+    created: int
+    model: str
+    choices: list[CompletionChoice]
+    usage: Usage | None
+
+
+class ModelCardOut(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "fastapi-course"
+    max_model_len: int
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCardOut]
+
+
+class OpenAIErrorBody(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class OpenAIError(BaseModel):
+    error: OpenAIErrorBody

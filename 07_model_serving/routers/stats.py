@@ -1,0 +1,46 @@
+"""What the engine is doing right now."""
+
+from dataclasses import asdict
+
+from fastapi import APIRouter
+
+from dependencies import NOT_READY, ServiceDep
+from schemas import SlotOut, StatsOut
+
+router = APIRouter()
+
+
+@router.get(
+    "/stats",
+    summary="What the engine is doing now",
+    tags=["health"],
+    description=(
+        "Requests waiting for a slot, sequences running, the slots (`MAX_BATCH_SIZE`), the "
+        "mean batch size of recent steps, requests served, tokens generated, and tokens per "
+        "second over the last 10 seconds. Refresh it during a load test."
+    ),
+    responses={503: NOT_READY},
+)
+def stats(service: ServiceDep) -> StatsOut:
+    return StatsOut(**asdict(service.engine.stats()))
+
+
+# BEGIN SOLUTION ch07.ex3: GET /stats/slots
+@router.get(
+    "/stats/slots",
+    summary="What each slot holds",
+    description=(
+        "Exercise 3: one entry per slot in use, in slot order: how long its prompt is and how "
+        "many tokens it has generated so far. Watch the batch fill and drain during a load."
+    ),
+    tags=["exercises"],
+    responses={503: NOT_READY},
+)
+def slots(service: ServiceDep) -> list[SlotOut]:
+    return [
+        SlotOut(slot=slot, prompt_tokens=prompt, generated_tokens=generated)
+        for slot, prompt, generated in service.engine.occupied_slots()
+    ]
+
+
+# END SOLUTION

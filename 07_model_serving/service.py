@@ -1,0 +1,254 @@
+"""The service layer: check a request, hand it to the engine, wait for it, store it.
+
+Routers translate HTTP to `GenerationRequest` and these exceptions back to HTTP; the engine
+knows nothing of HTTP or the database; this file is where the two meet.
+"""
+
+import asyncio
+import logging
+import secrets
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from fastapi.concurrency import run_in_threadpool
+
+from config import Settings
+from database import Generation, GenerationStore
+from engine import (
+    Completion,
+    Engine,
+    EngineStopped,
+    ModelRunner,
+    QueueFull,
+    SamplingParams,
+    Sequence,
+)
+from service_types import (
+    GenerationFailed,
+    GenerationRequest,
+    GenerationTimedOut,
+    InvalidRequest,
+    RequestProblem,
+    ServiceBusy,
+)
+
+logger = logging.getLogger("chapter07")
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The end of a stream: the whole completion, and the row it was stored as."""
+
+    completion: Completion
+    row: Generation
+
+
+class GenerationService:
+    def __init__(
+        self, settings: Settings, runner: ModelRunner, engine: Engine, store: GenerationStore
+    ) -> None:
+        self.settings = settings
+        self.runner = runner
+        self.engine = engine
+        self.store = store
+        self.ready = False
+        self._draining = False
+        self._jobs: set[asyncio.Task[None]] = set()
+
+    @property
+    def model_name(self) -> str:
+        return self.runner.name
+
+    def check(self, request: GenerationRequest) -> None:
+        """The limits that depend on the model and the settings (the schema checks the rest)."""
+        problems = []
+        context = self.runner.context
+        if len(request.prompt) > context:
+            problems.append(
+                RequestProblem(
+                    "prompt",
+                    "string_too_long",
+                    f"String should have at most {context} characters (the model's context)",
+                    request.prompt,
+                    {"max_length": context},
+                )
+            )
+        unknown = self.runner.tokenizer.unknown_characters(request.prompt)
+        if unknown:
+            problems.append(
+                RequestProblem(
+                    "prompt",
+                    "vocabulary",
+                    f"Characters outside the model's vocabulary: {''.join(unknown)!r}",
+                    request.prompt,
+                    {"characters": unknown},
+                )
+            )
+        limit = self.settings.max_new_tokens_limit
+        if request.max_new_tokens > limit:
+            problems.append(
+                RequestProblem(
+                    "max_new_tokens",
+                    "less_than_equal",
+                    f"Input should be less than or equal to {limit}",
+                    request.max_new_tokens,
+                    {"le": limit},
+                )
+            )
+        vocabulary = len(self.runner.tokenizer)
+        if request.top_k is not None and request.top_k > vocabulary:
+            problems.append(
+                RequestProblem(
+                    "top_k",
+                    "less_than_equal",
+                    f"Input should be less than or equal to {vocabulary} (the vocabulary)",
+                    request.top_k,
+                    {"le": vocabulary},
+                )
+            )
+        if problems:
+            raise InvalidRequest(problems)
+
+    def admissible(self, request: GenerationRequest) -> None:
+        if not self.ready:
+            raise ServiceBusy(
+                "The model is not ready (starting up or shutting down). Retry shortly.", 1
+            )
+        self.check(request)
+
+    def submit(self, request: GenerationRequest, listener: object = None) -> Sequence:
+        self.admissible(request)
+        params = SamplingParams(
+            max_new_tokens=request.max_new_tokens,
+            temperature=request.temperature,
+            top_k=request.top_k,
+            top_p=request.top_p,
+            seed=request.seed if request.seed is not None else secrets.randbits(32),
+            stop=request.stop,
+        )
+        ids = self.runner.tokenizer.encode(request.prompt)
+        try:
+            return self.engine.submit(ids, params, listener)  # type: ignore[arg-type]
+        except QueueFull:
+            places = self.engine.scheduler.max_waiting
+            raise ServiceBusy(
+                f"All {places} places in the queue are taken. Retry shortly.", 1
+            ) from None
+        except EngineStopped:
+            raise ServiceBusy("The service is shutting down.", 5) from None
+
+    async def wait(self, sequence: Sequence, timeout: float | None = None) -> Completion:
+        """The completion, or: 504 after the timeout, 503 at shutdown, 500 if the model failed."""
+        timeout = self.settings.request_timeout_s if timeout is None else timeout
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(sequence.future), timeout)
+        except TimeoutError:
+            sequence.cancel()
+            raise GenerationTimedOut(
+                f"Generation did not finish within {self.settings.request_timeout_s} s"
+            ) from None
+        except EngineStopped:
+            raise ServiceBusy("The service shut down before this request finished.", 5) from None
+        except asyncio.CancelledError:
+            sequence.cancel()  # the client went away: free the slot at the next step
+            raise
+        except Exception as error:
+            raise GenerationFailed(f"Generation failed: {type(error).__name__}: {error}") from None
+
+    async def generate(self, request: GenerationRequest) -> Generation:
+        """Generate, store, then answer: every answer has its row."""
+        completion = await self.wait(self.submit(request))
+        return await run_in_threadpool(
+            self.store.add_finished, request, self.model_name, completion
+        )
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[str | Finished]:
+        """The completion's text as it is generated, then `Finished` once it is stored."""
+        loop = asyncio.get_running_loop()
+        pieces: asyncio.Queue[tuple[str, bool]] = asyncio.Queue()
+
+        def listener(text: str, done: bool) -> None:
+            if text or done:
+                loop.call_soon_threadsafe(pieces.put_nowait, (text, done))
+
+        sequence = self.submit(request, listener)
+        deadline = loop.time() + self.settings.request_timeout_s
+        try:
+            while True:
+                try:
+                    text, done = await asyncio.wait_for(pieces.get(), deadline - loop.time())
+                except TimeoutError:
+                    break  # `wait` below turns it into GenerationTimedOut
+                if text:
+                    yield text
+                if done:
+                    break
+            completion = await self.wait(sequence, timeout=max(0.0, deadline - loop.time()))
+            row = await run_in_threadpool(
+                self.store.add_finished, request, self.model_name, completion
+            )
+            yield Finished(completion, row)
+        finally:
+            sequence.cancel()  # a no-op once finished; frees the slot if the client left
+
+    async def start_job(self, request: GenerationRequest) -> int:
+        self.admissible(request)  # a refused request stores nothing
+        row = await run_in_threadpool(self.store.add_queued, request, self.model_name)
+        assert row.id is not None
+        loop = asyncio.get_running_loop()
+        started = asyncio.Event()
+        first = threading.Event()
+
+        def listener(text: str, done: bool) -> None:
+            if not done and not first.is_set():  # it has a slot: it is running
+                first.set()
+                loop.call_soon_threadsafe(started.set)
+
+        try:
+            sequence = self.submit(request, listener)
+        except ServiceBusy:
+            await run_in_threadpool(self.store.remove, row.id)
+            raise
+        task = asyncio.create_task(self._follow_job(row.id, sequence, started))
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+        return row.id
+
+    async def _follow_job(self, job_id: int, sequence: Sequence, started: asyncio.Event) -> None:
+        finished = asyncio.wrap_future(sequence.future)
+        starting = asyncio.create_task(started.wait())
+        await asyncio.wait({finished, starting}, return_when=asyncio.FIRST_COMPLETED)
+        starting.cancel()
+        if started.is_set():
+            await run_in_threadpool(self.store.mark_running, job_id)
+        try:
+            completion = await finished
+        except EngineStopped:
+            ran = sequence.slot is not None
+            when = "while this job was running" if ran else "before this job ran"
+            await run_in_threadpool(self.store.mark_failed, job_id, f"the server stopped {when}")
+        except Exception as error:
+            await run_in_threadpool(
+                self.store.mark_failed, job_id, f"{type(error).__name__}: {error}"
+            )
+        else:
+            await run_in_threadpool(self.store.mark_done, job_id, completion)
+
+    def begin_shutdown(self) -> None:
+        """Called when the stop signal arrives: refuse new work, and give the accepted work
+        DRAIN_S to finish; what is still running then is answered 503 with Retry-After."""
+        if self._draining:
+            return  # Ctrl+C reaches both uvicorn's reloader and this process
+        self.ready, self._draining = False, True
+        threading.Thread(
+            target=self.engine.stop, args=(self.settings.drain_s,), name="drain", daemon=True
+        ).start()
+
+    async def stop(self, drain_s: float) -> None:
+        """Refuse new work, let accepted work finish within `drain_s`, record the rest."""
+        self.ready = False
+        await run_in_threadpool(self.engine.stop, drain_s)
+        if self._jobs:
+            await asyncio.gather(*self._jobs, return_exceptions=True)
+        await run_in_threadpool(lambda: self.store.fail_unfinished(mine=True))

@@ -1,0 +1,47 @@
+"""The plain values the routers hand to the service: no HTTP, no Pydantic below the routes."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str
+    max_new_tokens: int
+    temperature: float
+    top_k: int | None = None
+    top_p: float = 1.0
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestProblem:
+    """One thing wrong with a request that only the running service can see (limits, model)."""
+
+    field: str
+    type: str
+    message: str
+    value: object
+    context: dict[str, object]
+
+
+class InvalidRequest(Exception):
+    def __init__(self, problems: list[RequestProblem]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+class ServiceBusy(Exception):
+    """The request cannot be taken now (full queue, starting, stopping); retry later."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class GenerationTimedOut(Exception):
+    pass
+
+
+class GenerationFailed(Exception):
+    pass

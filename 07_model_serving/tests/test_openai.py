@@ -1,0 +1,159 @@
+"""The OpenAI-compatible API, through the official `openai` client and over real HTTP."""
+
+import json
+import time
+from collections.abc import Callable
+
+import httpx
+import openai
+import pytest
+from fastapi import FastAPI
+
+MODEL = "code-gpt-char"
+
+
+@pytest.fixture
+def base_url(serve: Callable[[FastAPI], str], app: FastAPI) -> str:
+    return serve(app)
+
+
+@pytest.fixture
+def client(base_url: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{base_url}/v1", api_key="not-needed", max_retries=0)
+
+
+def test_lists_the_model(client: openai.OpenAI) -> None:
+    (model,) = client.models.list().data
+    assert (model.id, model.object, model.owned_by) == (MODEL, "model", "fastapi-course")
+
+
+def test_plain_completion_and_its_row(client: openai.OpenAI, base_url: str) -> None:
+    completion = client.completions.create(
+        model=MODEL, prompt="def ", max_tokens=20, temperature=0, stop=["(s"]
+    )
+    (choice,) = completion.choices
+    assert (choice.index, choice.text, choice.finish_reason) == (0, "__init__", "stop")
+    assert completion.object == "text_completion"
+    assert completion.id.startswith("cmpl-")
+    assert completion.usage is not None
+    assert (completion.usage.prompt_tokens, completion.usage.completion_tokens) == (4, 10)
+    assert completion.usage.total_tokens == 14
+    (stored,) = httpx.get(f"{base_url}/generations").json()
+    assert (stored["prompt"], stored["completion"], stored["finish_reason"]) == (
+        "def ",
+        "__init__",
+        "stop",
+    )
+
+
+def test_streamed_chunks_add_up_to_the_plain_answer(client: openai.OpenAI) -> None:
+    body = {"model": MODEL, "prompt": "import ", "max_tokens": 24, "temperature": 0}
+    plain = client.completions.create(**body).choices[0].text
+    chunks = list(
+        client.completions.create(**body, stream=True, stream_options={"include_usage": True})
+    )
+    *tokens, last, usage = chunks
+    assert len(tokens) == 24, "one chunk per generated token"
+    assert "".join(chunk.choices[0].text for chunk in tokens) == plain
+    assert all(chunk.choices[0].finish_reason is None for chunk in tokens)
+    assert (last.choices[0].text, last.choices[0].finish_reason) == ("", "length")
+    assert usage.choices == []
+    assert usage.usage is not None and usage.usage.completion_tokens == 24
+    assert len({chunk.id for chunk in chunks}) == 1
+
+
+def test_a_stop_string_never_reaches_the_stream(client: openai.OpenAI) -> None:
+    stream = client.completions.create(
+        model=MODEL, prompt="def ", max_tokens=40, temperature=0, stop=["(self"], stream=True
+    )
+    texts = [chunk.choices[0].text for chunk in stream if chunk.choices]
+    assert "".join(texts) == "__init__"
+    assert not any("(" in text for text in texts)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"n": 2}, "n: Input should be less than or equal to 1"),
+        ({"logprobs": 2}, "logprobs: Input should be None"),
+        ({"echo": True}, "echo: Value error, echo is not supported"),
+        ({"frequency_penalty": 0.5}, "frequency_penalty: Input should be less than or equal to 0"),
+        ({"max_tokens": 0}, "max_tokens: Input should be greater than or equal to 1"),
+        ({"prompt": ["a", "b"]}, "prompt: List should have at most 1 item"),
+    ],
+)
+def test_unsupported_or_invalid_fields_are_400_in_openai_shape(
+    client: openai.OpenAI, extra: dict[str, object], message: str
+) -> None:
+    body = {"model": MODEL, "prompt": "def ", "max_tokens": 4} | extra
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.completions.create(**body)
+    assert raised.value.status_code == 400
+    error = raised.value.body
+    assert isinstance(error, dict)
+    assert error["type"] == "invalid_request_error"
+    assert error["message"].startswith(message), error
+
+
+def test_another_model_is_404(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.NotFoundError) as raised:
+        client.completions.create(model="gpt-4", prompt="def ")
+    assert raised.value.body == {
+        "message": "The model `gpt-4` does not exist.",
+        "type": "not_found_error",
+        "param": None,
+        "code": None,
+    }
+
+
+def test_raw_server_sent_events_framing(base_url: str) -> None:
+    body = {"model": MODEL, "prompt": "if ", "max_tokens": 3, "temperature": 0, "stream": True}
+    with httpx.stream("POST", f"{base_url}/v1/completions", json=body, timeout=30) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
+        raw = response.read().decode()
+    events = raw.split("\n\n")
+    assert events[-1] == "", "the stream ends with a blank line"
+    assert events[-2] == "data: [DONE]"
+    assert len(events[:-2]) == 4, "three tokens and the finish chunk"
+    assert all(event.startswith('data: {"id":"cmpl-') for event in events[:-2])
+
+
+def test_a_client_that_leaves_a_stream_frees_its_slot(
+    serve: Callable[[FastAPI], str], load_slow_app: Callable[[], FastAPI]
+) -> None:
+    app = load_slow_app()
+    base_url = serve(app)
+    body = {"model": MODEL, "prompt": "def ", "max_tokens": 200, "temperature": 0, "stream": True}
+    with httpx.stream("POST", f"{base_url}/v1/completions", json=body, timeout=30) as response:
+        lines = response.iter_lines()  # kept: dropping the iterator closes the stream
+        assert next(lines).startswith("data: ")
+        assert httpx.get(f"{base_url}/stats").json()["running"] == 1
+    deadline = time.monotonic() + 3
+    while (running := httpx.get(f"{base_url}/stats").json()["running"]) != 0:
+        assert time.monotonic() < deadline, f"the slot was not freed: {running} running"
+        time.sleep(0.05)
+    assert app.state.service.engine.stats().tokens_generated < 200
+
+
+def test_a_stream_that_times_out_ends_with_an_error_event(
+    env: pytest.MonkeyPatch, serve: Callable[[FastAPI], str], load_slow_app: Callable[[], FastAPI]
+) -> None:
+    env.setenv("REQUEST_TIMEOUT_S", "0.3")
+    base_url = serve(load_slow_app())  # 20 ms a step: 100 tokens cannot finish in 0.3 s
+    body = {"model": MODEL, "prompt": "def ", "max_tokens": 100, "temperature": 0, "stream": True}
+    with httpx.stream("POST", f"{base_url}/v1/completions", json=body, timeout=30) as response:
+        assert response.status_code == 200
+        events = response.read().decode().split("\n\n")
+    assert events[-2:] == ["data: [DONE]", ""]
+    assert json.loads(events[-3].removeprefix("data: ")) == {
+        "error": {
+            "message": "Generation did not finish within 0.3 s",
+            "type": "server_error",
+            "param": None,
+        }
+    }
+    deadline = time.monotonic() + 2
+    while httpx.get(f"{base_url}/stats").json()["running"]:
+        assert time.monotonic() < deadline, "the timed-out stream kept its slot"
+        time.sleep(0.02)
