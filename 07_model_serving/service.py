@@ -32,6 +32,7 @@ from service_types import (
     RequestProblem,
     ServiceBusy,
 )
+from text_collector import TextCollector
 
 logger = logging.getLogger("chapter07")
 
@@ -166,18 +167,14 @@ class GenerationService:
     async def stream(self, request: GenerationRequest) -> AsyncIterator[str | Finished]:
         """The completion's text as it is generated, then `Finished` once it is stored."""
         loop = asyncio.get_running_loop()
-        pieces: asyncio.Queue[tuple[str, bool]] = asyncio.Queue()
-
-        def listener(text: str, done: bool) -> None:
-            if text or done:
-                loop.call_soon_threadsafe(pieces.put_nowait, (text, done))
-
-        sequence = self.submit(request, listener)
+        collector = TextCollector(loop)
+        sequence = self.submit(request, collector.put)
         deadline = loop.time() + self.settings.request_timeout_s
         try:
             while True:
                 try:
-                    text, done = await asyncio.wait_for(pieces.get(), deadline - loop.time())
+                    async with asyncio.timeout_at(deadline):
+                        text, done = await collector.get()
                 except TimeoutError:
                     break  # `wait` below turns it into GenerationTimedOut
                 if text:

@@ -80,8 +80,9 @@ def list_models(service: ServiceDep) -> ModelList:
     summary="Complete a prompt (OpenAI-compatible)",
     description=(
         "OpenAI's text-completion API. With `stream: true` the answer is a stream of "
-        "server-sent events: one chunk per token as it is generated, `finish_reason` on the "
-        "last, a usage chunk when `stream_options.include_usage` is true, then `data: [DONE]`."
+        "server-sent events: one chunk per token as it is generated (a client that falls "
+        "behind gets what piled up in one chunk), `finish_reason` on the last, a usage chunk "
+        "when `stream_options.include_usage` is true, then `data: [DONE]`."
     ),
     response_model=Completion,
     responses={

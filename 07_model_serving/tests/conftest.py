@@ -63,6 +63,12 @@ def chapter_module(name: str) -> ModuleType:
 
 
 @pytest.fixture
+def chapter() -> Callable[[str], ModuleType]:
+    """Import one of the chapter's modules by name, e.g. `chapter("text_collector")`."""
+    return chapter_module
+
+
+@pytest.fixture
 def model_package() -> ModuleType:
     """The data scientist's `model` package, as the service imports it."""
     return chapter_module("model")

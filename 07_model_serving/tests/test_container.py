@@ -271,6 +271,7 @@ def test_image_file_set_holds_only_the_app(tmp_path: Path) -> None:
         "service.py",
         "service_types.py",
         "static",
+        "text_collector.py",
     ]
     assert "model/weights/code-gpt.safetensors" in files
     assert "model/weights/code-gpt.json" in files

@@ -53,7 +53,7 @@ def test_streamed_chunks_add_up_to_the_plain_answer(client: openai.OpenAI) -> No
         client.completions.create(**body, stream=True, stream_options={"include_usage": True})
     )
     *tokens, last, usage = chunks
-    assert len(tokens) == 24, "one chunk per generated token"
+    assert all(chunk.choices[0].text for chunk in tokens), "no empty chunk before the last"
     assert "".join(chunk.choices[0].text for chunk in tokens) == plain
     assert all(chunk.choices[0].finish_reason is None for chunk in tokens)
     assert (last.choices[0].text, last.choices[0].finish_reason) == ("", "length")

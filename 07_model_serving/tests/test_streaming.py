@@ -1,0 +1,83 @@
+"""Streaming keeps pace with the engine: one chunk per token while the client keeps up, and the
+text that piled up in one chunk once it falls behind (as vLLM's output collector does)."""
+
+import asyncio
+import threading
+from collections.abc import Callable
+from types import ModuleType
+
+import openai
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+
+class LockstepRunner:
+    """The real model, but each decode step waits for the test's permission: the engine cannot
+    get ahead of the client, whatever the machine's load."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+        self.permits = threading.Semaphore(7)  # the start-up's warm-up: 8 tokens, 7 decodes
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    def decode(self, tokens: list[int], positions: list[int]) -> object:
+        assert self.permits.acquire(timeout=10), "the test never allowed this step"
+        return self.real.decode(tokens, positions)
+
+
+def test_the_collector_joins_what_piled_up(chapter: Callable[[str], ModuleType]) -> None:
+    async def scenario() -> list[tuple[str, bool]]:
+        collector = chapter("text_collector").TextCollector(asyncio.get_running_loop())
+        engine = threading.Thread(target=lambda: [collector.put(c, False) for c in "def "])
+        engine.start()
+        engine.join()
+        first = await collector.get()
+        collector.put("", False)  # held back for a stop string: no wake-up, nothing to send
+        collector.put("f", False)
+        collector.put("", True)
+        return [first, await collector.get()]
+
+    assert asyncio.run(scenario()) == [("def ", False), ("f", True)]
+
+
+def test_one_chunk_per_token_while_the_client_keeps_up(
+    serve: Callable[[FastAPI], str], load_controlled_app: Callable[..., FastAPI]
+) -> None:
+    app = load_controlled_app(LockstepRunner)
+    base_url = serve(app)
+    runner = app.state.service.runner
+    client = openai.OpenAI(base_url=f"{base_url}/v1", api_key="not-needed", max_retries=0)
+    body = {"model": "code-gpt-char", "prompt": "import ", "max_tokens": 12, "temperature": 0}
+    runner.permits.release(11)  # the first token comes from the prefill, 11 from decode steps
+    plain = client.completions.create(**body).choices[0].text
+    texts = []
+    for chunk in client.completions.create(**body, stream=True):
+        texts.append(chunk.choices[0].text)
+        runner.permits.release()  # the next token only now
+    assert [len(text) for text in texts] == [1] * 12 + [0], "12 tokens, then finish_reason"
+    assert "".join(texts) == plain
+
+
+def test_a_stream_that_fell_behind_gets_the_rest_in_one_chunk(
+    load_controlled_app: Callable[..., FastAPI], chapter: Callable[[str], ModuleType]
+) -> None:
+    request = chapter("service_types").GenerationRequest("import ", 24, 0.0)
+
+    async def consume(service: object, runner: LockstepRunner) -> list[object]:
+        served = service.engine.stats().requests_served  # the start-up's warm-up counts
+        pieces = service.stream(request)
+        first = await anext(pieces)  # the prefill's token: no decode step is allowed yet
+        runner.permits.release(23)
+        while service.engine.stats().requests_served == served:  # the client is busy elsewhere
+            await asyncio.sleep(0.01)
+        return [first] + [piece async for piece in pieces]
+
+    with TestClient(load_controlled_app(LockstepRunner)) as client:
+        service = client.app.state.service
+        first, rest, finished = asyncio.run(consume(service, service.runner))
+    assert len(first) == 1
+    assert isinstance(rest, str) and len(rest) == 23, "what piled up arrives as one piece"
+    assert first + rest == finished.completion.text
+    assert finished.completion.tokens == 24
