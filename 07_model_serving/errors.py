@@ -110,13 +110,6 @@ async def on_http_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def on_too_deep(request: Request, error: Exception) -> JSONResponse:
-    message = "The JSON body is nested too deeply."
-    if is_openai(request):
-        return openai_error(400, message, "invalid_request_error")
-    return JSONResponse({"detail": message}, status_code=400)
-
-
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(InvalidRequest, on_invalid_request)
@@ -124,4 +117,3 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GenerationTimedOut, on_timeout)
     app.add_exception_handler(GenerationFailed, on_model_failure)
     app.add_exception_handler(HTTPException, on_http_error)
-    app.add_exception_handler(RecursionError, on_too_deep)
