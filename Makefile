@@ -83,8 +83,9 @@ bench-7: $(BENCH_STAMP) ## Benchmark chapter 07: batched vs sequential vs ceilin
 chapter-7-ray: $(RAY_STAMP) ## Serve chapter 07 on REPLICAS replicas (2, or auto) with Ray Serve; Ctrl+C stops all
 	cd 07_model_serving && exec ../$(PY) ray_serve.py --replicas "$(REPLICAS)" --host "$(HOST)" --port "$(PORT)"
 
-bench-7-ray: $(RAY_STAMP) ## What Ray Serve costs: start-up, memory, latency, plain vs 1 and 2 replicas (~2 min)
+bench-7-ray: $(RAY_STAMP) $(BENCH_STAMP) ## Ray Serve's cost (start-up, memory, latency) and bench-7's closed loop on 1 and 2 replicas (~5 min)
 	cd 07_model_serving && ../$(PY) -m bench.ray_overhead
+	cd 07_model_serving && ../$(PY) -m bench.ray_load
 
 chapter-%: $(CORE_STAMP)
 	$(call need_chapter,$*)

@@ -17,7 +17,11 @@ def plot(report: dict, path: Path) -> None:
         ("sequential", "s-"),
         ("ceiling", "^--"),
         ("peer", "d:"),
+        ("ray_1_replica", "v-."),  # written by `make bench-7-ray`, when it has run
+        ("ray_2_replicas", "P-."),
     ):
+        if name not in results:
+            continue
         runs = results[name]["closed_loop"]
         speed.plot(levels, [runs[str(c)]["tokens_per_s"] for c in levels], style, label=name)
         if name != "ceiling":

@@ -11,7 +11,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,14 +23,10 @@ import httpx
 import ray  # noqa: F401  (Ray ships psutil and puts it on sys.path)
 import torch
 
+from bench.servers import free_port, wait_until_ready
+
 CHAPTER = Path(__file__).resolve().parents[1]
 REQUESTS = 200
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def memory_mb(root: int) -> dict[str, float]:
@@ -75,14 +70,7 @@ def measure(name: str, command: list[str]) -> dict[str, object]:
         process = subprocess.Popen(command, cwd=CHAPTER, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
-        while True:
-            try:
-                if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, Path(folder, "server.log").read_text()
-            time.sleep(0.1)
+        wait_until_ready(url, process, seconds=300, log=Path(folder, "server.log"))
         ready_s = time.perf_counter() - started
         time.sleep(3)  # let every replica settle before memory is read
         result = {

@@ -11,7 +11,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from bench import load
 from bench.ceiling import Ceiling
 from bench.peer import generate_static, to_gpt2
 from bench.plot import plot
+from bench.servers import free_port, wait_until_ready
 from model import load_checkpoint
 
 CHAPTER = Path(__file__).resolve().parents[1]
@@ -49,9 +49,7 @@ SLOTS = 32  # the default MAX_BATCH_SIZE
 
 @contextmanager
 def server(batch_size: int, queue_size: int) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     folder = tempfile.mkdtemp()
     env = os.environ | {
         "MAX_BATCH_SIZE": str(batch_size),
@@ -65,16 +63,7 @@ def server(batch_size: int, queue_size: int) -> Iterator[str]:
     process = subprocess.Popen(command, cwd=CHAPTER, env=env)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base_url}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("error: the server did not become ready")
-            time.sleep(0.3)
+        wait_until_ready(base_url, process, seconds=120)
         yield base_url
     finally:
         process.terminate()
@@ -117,7 +106,9 @@ def measure_flood(seconds: float, progress: tqdm) -> dict[str, object]:
             asyncio.run(load.closed_loop(base_url, 4, PROMPTS, 16, 1.0))
             label = "honour_retry_after" if honour else "retry_at_once"
             progress.set_description(f"flood: {label}")
-            tally = asyncio.run(load.flood(base_url, 64, PROMPTS[0], TOKENS, seconds, honour))
+            tally = asyncio.run(
+                load.closed_loop(base_url, 64, PROMPTS[:1], TOKENS, seconds, honour)
+            )
             results[label] = tally.summary()
             progress.update()
     results["ratio"] = round(
