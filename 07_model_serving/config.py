@@ -45,4 +45,11 @@ class Settings(BaseSettings):
             "cores, the engine makes twice the tokens with 1 thread as with 2."
         ),
     )
+    engine_process: bool = Field(
+        default=False,
+        description=(
+            "Run the engine in a process of its own, as vLLM does, so that the event loop and "
+            "the model stop sharing one GIL. Off, it runs in a thread of the server's process."
+        ),
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"

@@ -15,6 +15,7 @@ from config import Settings
 from database import GenerationStore, create_db_engine
 from docs import add_offline_docs, document_runtime_limits
 from engine import Engine, ModelLoadError, ModelRunner, SamplingParams
+from engine.process import EngineProcess
 from errors import add_error_handlers
 from leases import Lease
 from limits import BodySizeLimit
@@ -44,8 +45,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     configure_logging(settings.log_level)
     torch.set_num_threads(settings.cpu_threads)
+    in_a_process = settings.engine_process and app.state.runner_factory is load_runner
+    # With the engine in its own process, this process keeps a CPU copy for the tokenizer and
+    # the limits; only the engine process puts the model on the GPU.
+    here = settings.model_copy(update={"device": "cpu"}) if in_a_process else settings
     try:
-        runner = await run_in_threadpool(app.state.runner_factory, settings)
+        runner = await run_in_threadpool(app.state.runner_factory, here)
     except ModelLoadError as error:
         logger.critical("Cannot start: %s", error)
         raise
@@ -53,8 +58,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         create_db_engine(settings.database_url), Lease.beside(settings.database_url)
     )
     await run_in_threadpool(store.fail_unfinished)
-    engine = Engine(runner, max_waiting=settings.queue_size)
-    engine.start()
+    engine: Engine | EngineProcess
+    if in_a_process:
+        engine = EngineProcess(runner, settings.device, settings.queue_size, settings.cpu_threads)
+        try:
+            await run_in_threadpool(engine.start)
+        except ModelLoadError as error:
+            logger.critical("Cannot start: %s", error)
+            raise
+    else:
+        engine = Engine(runner, max_waiting=settings.queue_size)
+        engine.start()
     service = GenerationService(settings, runner, engine, store)
     app.state.service = service
 
@@ -65,11 +79,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     service.ready = True
     drain_on_stop_signal(service)
     logger.info(
-        "Ready: %s on %s in %s, %d slots",
+        "Ready: %s on %s in %s, %d slots, engine in %s",
         runner.name,
         runner.device,
         str(runner.dtype).removeprefix("torch."),
         runner.slots,
+        "its own process" if isinstance(engine, EngineProcess) else "a thread",
     )
     try:
         yield

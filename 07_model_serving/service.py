@@ -24,6 +24,7 @@ from engine import (
     SamplingParams,
     Sequence,
 )
+from engine.process import EngineProcess
 from service_types import (
     GenerationFailed,
     GenerationRequest,
@@ -47,7 +48,11 @@ class Finished:
 
 class GenerationService:
     def __init__(
-        self, settings: Settings, runner: ModelRunner, engine: Engine, store: GenerationStore
+        self,
+        settings: Settings,
+        runner: ModelRunner,
+        engine: Engine | EngineProcess,
+        store: GenerationStore,
     ) -> None:
         self.settings = settings
         self.runner = runner

@@ -14,6 +14,7 @@ def plot(report: dict, path: Path) -> None:
     figure, (speed, latency) = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110)
     for name, style in (
         ("batched", "o-"),
+        ("batched_thread", "o:"),  # the same, with the engine in a thread of the server
         ("sequential", "s-"),
         ("ceiling", "^--"),
         ("peer", "d:"),

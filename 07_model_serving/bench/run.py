@@ -1,9 +1,11 @@
 """`make bench-7`: the served engine, batched and sequential, against its ceiling and a peer.
 
-Starts the chapter's server itself (once with MAX_BATCH_SIZE=1, once with the default) and
-drives it over HTTP; measures the engine with no HTTP (the ceiling) and Hugging Face
-`transformers` generating the same work with static batching (the peer). Writes
-`bench/results-<device>.json` and `.png`. Run from the repository root with `make bench-7`.
+Starts the chapter's server itself (once with MAX_BATCH_SIZE=1, once with the default, both with
+the engine in its own process, as the image runs it; once more batched with the engine in a
+thread, to show what sharing the GIL costs) and drives it over HTTP; measures the engine with no
+HTTP (the ceiling) and Hugging Face `transformers` generating the same work with static batching
+(the peer). Writes `bench/results-<device>.json` and `.png`. Run from the repository root with
+`make bench-7`.
 """
 
 import argparse
@@ -48,7 +50,7 @@ SLOTS = 32  # the default MAX_BATCH_SIZE
 
 
 @contextmanager
-def server(batch_size: int, queue_size: int) -> Iterator[str]:
+def server(batch_size: int, queue_size: int, engine_process: bool = True) -> Iterator[str]:
     port = free_port()
     folder = tempfile.mkdtemp()
     env = os.environ | {
@@ -57,6 +59,7 @@ def server(batch_size: int, queue_size: int) -> Iterator[str]:
         "DATABASE_URL": f"sqlite:///{folder}/bench.db",
         "DEVICE": os.environ.get("DEVICE", "auto"),
         "LOG_LEVEL": "warning",
+        "ENGINE_PROCESS": str(engine_process).lower(),
     }
     command = [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port)]
     command += ["--log-level", "warning", "--no-access-log"]
@@ -75,10 +78,17 @@ def mean_batch(base_url: str) -> float:
 
 
 def measure_server(
-    name: str, batch: int, levels: list[int], seconds: float, lengths: list[int], progress: tqdm
+    name: str,
+    batch: int,
+    levels: list[int],
+    seconds: float,
+    lengths: list[int] | None,
+    progress: tqdm,
+    engine_process: bool = True,
 ) -> dict[str, object]:
+    """The closed loop at each level; then, given `lengths`, Poisson arrivals and the list."""
     results: dict[str, object] = {"closed_loop": {}}
-    with server(batch, queue_size=1024) as base_url:
+    with server(batch, queue_size=1024, engine_process=engine_process) as base_url:
         asyncio.run(load.closed_loop(base_url, 4, PROMPTS, 16, 2.0))  # warm-up
         for concurrency in levels:
             progress.set_description(f"{name}: closed loop at {concurrency}")
@@ -87,6 +97,8 @@ def measure_server(
                 "mean_batch_size": mean_batch(base_url)
             }
             progress.update()
+        if lengths is None:
+            return results
         progress.set_description(f"{name}: Poisson arrivals")
         tally = asyncio.run(load.open_loop(base_url, OPEN_LOOP_RATE, PROMPTS, lengths, seed=7))
         results["open_loop"] = tally.summary() | {"mean_batch_size": mean_batch(base_url)}
@@ -183,11 +195,14 @@ def main() -> None:
     torch.set_num_threads(int(os.environ.get("CPU_THREADS", "1")))  # as the server does
 
     load_before = os.getloadavg()
-    steps = 2 * (len(levels) + 2) + 2 + (len(levels) + 1) * 2
+    steps = 3 * len(levels) + 2 * 2 + 2 + (len(levels) + 1) * 2
     with tqdm(total=steps, unit="run", file=sys.stderr) as progress:
         results = {
             "batched": measure_server("batched", SLOTS, levels, args.seconds, lengths, progress),
             "sequential": measure_server("sequential", 1, levels, args.seconds, lengths, progress),
+            "batched_thread": measure_server(
+                "batched, engine thread", SLOTS, levels, args.seconds, None, progress, False
+            ),
             "flood": measure_flood(args.seconds, progress),
             "ceiling": measure_ceiling(levels, args.seconds, lengths, progress),
             "peer": measure_peer(levels, lengths, progress),
@@ -230,6 +245,11 @@ def main() -> None:
                 2,
             ),
             "retry_at_once_over_honouring": results["flood"]["ratio"],
+            f"process_over_thread_at_{top}": round(
+                results["batched"]["closed_loop"][top]["tokens_per_s"]
+                / results["batched_thread"]["closed_loop"][top]["tokens_per_s"],
+                2,
+            ),
         },
     }
     stem = "results-" + ("cpu" if report["machine"]["device"].startswith("cpu") else "gpu")

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import InvalidStateError
 from dataclasses import dataclass
 
@@ -42,8 +43,11 @@ class EngineStats:
 
 
 class Engine:
-    def __init__(self, runner: ModelRunner, max_waiting: int) -> None:
+    def __init__(
+        self, runner: ModelRunner, max_waiting: int, on_step: Callable[[], None] | None = None
+    ) -> None:
         self.runner = runner
+        self._on_step = on_step  # called after every step: the engine process sends its news
         self.scheduler = Scheduler(runner.slots, max_waiting)
         self._lock = threading.Condition()
         self._accepting = True
@@ -133,8 +137,12 @@ class Engine:
                 logger.exception("The engine's step failed; its running requests get the error")
                 for sequence in [s for s in self.scheduler.slots if s is not None]:
                     self._fail(sequence, error)
+            if self._on_step is not None:
+                self._on_step()
         for sequence in leftovers:
             self._fail(sequence, EngineStopped())
+        if self._on_step is not None:
+            self._on_step()
 
     def _prefill(self, sequence: Sequence) -> None:
         self._notify(sequence, "", False)  # it has a slot: it is running

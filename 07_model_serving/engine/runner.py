@@ -34,6 +34,7 @@ def pick_dtype(device: torch.device) -> torch.dtype:
 
 class ModelRunner:
     def __init__(self, weights: Path, device_setting: str, slots: int) -> None:
+        self.weights = weights
         self.device = pick_device(device_setting)
         try:
             model, tokenizer, card = load_checkpoint(weights, self.device)

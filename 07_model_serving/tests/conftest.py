@@ -35,6 +35,7 @@ SETTINGS = (
     "MAX_BATCH_SIZE",
     "DRAIN_S",
     "CPU_THREADS",
+    "ENGINE_PROCESS",
     "LOG_LEVEL",
 )
 

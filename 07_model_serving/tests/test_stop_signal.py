@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import create_engine, text
 
 CHAPTER_DIR = Path(__file__).resolve().parents[1]
@@ -23,7 +24,8 @@ CHAPTER_DIR = Path(__file__).resolve().parents[1]
 CLIENTS = 30
 
 
-def test_sigterm_answers_every_client_before_the_kill(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine_process", ["false", "true"], ids=["thread", "process"])
+def test_sigterm_answers_every_client_before_the_kill(tmp_path: Path, engine_process: str) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -34,6 +36,7 @@ def test_sigterm_answers_every_client_before_the_kill(tmp_path: Path) -> None:
         "CPU_THREADS": "1",
         "MAX_BATCH_SIZE": "1",
         "DRAIN_S": "1",
+        "ENGINE_PROCESS": engine_process,
         "DATABASE_URL": database_url,
     }
     command = [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port)]

@@ -1,0 +1,73 @@
+"""`ENGINE_PROCESS=true`: the same engine in a process of its own (as vLLM runs its core)."""
+
+import os
+import signal
+import time
+from collections.abc import Callable
+
+import openai
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+GREEDY = {"prompt": "def ", "max_new_tokens": 20, "temperature": 0}
+SEEDED = {"prompt": "import ", "max_new_tokens": 30, "temperature": 0.8, "seed": 7}
+
+
+@pytest.fixture
+def process_app(env: pytest.MonkeyPatch, load_app: Callable[[], FastAPI]) -> FastAPI:
+    env.setenv("ENGINE_PROCESS", "true")
+    return load_app()
+
+
+def completions(client: TestClient) -> list[str]:
+    return [client.post("/generate", json=body).json()["completion"] for body in (GREEDY, SEEDED)]
+
+
+def test_the_process_answers_as_the_thread_does(
+    env: pytest.MonkeyPatch, load_app: Callable[[], FastAPI]
+) -> None:
+    with TestClient(load_app()) as client:
+        in_a_thread = completions(client)
+    env.setenv("ENGINE_PROCESS", "true")
+    with TestClient(load_app()) as client:
+        engine = client.app.state.service.engine
+        assert type(engine).__name__ == "EngineProcess"
+        assert engine.pid != os.getpid()
+        in_a_process = completions(client)
+    assert in_a_process == in_a_thread
+    assert engine.exit_code == 0, "the engine process stops when the server does"
+
+
+def test_streams_and_stats_cross_the_process_boundary(
+    process_app: FastAPI, serve: Callable[[FastAPI], str]
+) -> None:
+    base_url = serve(process_app)
+    client = openai.OpenAI(base_url=f"{base_url}/v1", api_key="not-needed", max_retries=0)
+    body = {"model": "code-gpt-char", "prompt": "import ", "max_tokens": 24, "temperature": 0}
+    plain = client.completions.create(**body).choices[0].text
+    streamed = [chunk.choices[0].text for chunk in client.completions.create(**body, stream=True)]
+    assert "".join(streamed) == plain and len(plain) == 24
+    stats = process_app.state.service.engine.stats()
+    assert (stats.waiting, stats.running, stats.slots) == (0, 0, 32)
+    assert stats.requests_served == 3  # the warm-up and the two above
+    assert stats.tokens_generated == 8 + 24 + 24
+    assert process_app.state.service.engine.occupied_slots() == []
+
+
+def test_a_dead_engine_process_makes_the_server_unready(process_app: FastAPI) -> None:
+    with TestClient(process_app) as client:
+        engine = client.app.state.service.engine
+        os.kill(engine.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while engine.is_alive():
+            assert time.monotonic() < deadline, "the server never noticed"
+            time.sleep(0.05)
+        response = client.post("/generate", json=GREEDY)
+        assert response.status_code == 503
+        assert response.json() == {
+            "detail": "The model is not ready (starting up or shutting down). Retry shortly."
+        }
+        assert client.get("/ready").status_code == 503
+        assert client.get("/health").status_code == 200
+    assert engine.exit_code == -signal.SIGKILL
