@@ -48,9 +48,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     in_a_process = settings.engine_process and app.state.runner_factory is load_runner
     # With the engine in its own process, this process keeps a CPU copy for the tokenizer and
     # the limits; only the engine process puts the model on the GPU.
-    here = settings.model_copy(update={"device": "cpu"}) if in_a_process else settings
+    runner_settings = settings.model_copy(update={"device": "cpu"}) if in_a_process else settings
     try:
-        runner = await run_in_threadpool(app.state.runner_factory, here)
+        runner = await run_in_threadpool(app.state.runner_factory, runner_settings)
     except ModelLoadError as error:
         logger.critical("Cannot start: %s", error)
         raise

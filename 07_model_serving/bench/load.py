@@ -158,7 +158,8 @@ async def work_through(
     """Send every request of a fixed list, `concurrency` at a time, as fast as possible."""
     tally = Tally()
     queue = list(enumerate(lengths))
-    async with httpx.AsyncClient(base_url=base_url, timeout=300) as http:
+    limits = httpx.Limits(max_connections=concurrency + 4)
+    async with httpx.AsyncClient(base_url=base_url, timeout=300, limits=limits) as http:
 
         async def client() -> None:
             while queue:
