@@ -244,6 +244,7 @@ def image_server(tmp_path: Path) -> Iterator[str]:
             server.wait(timeout=10)
 
 
+@pytest.mark.slow  # a real server process, started from the image's file set
 def test_image_file_set_serves_the_api(image_server: str) -> None:
     exercise_the_api(image_server)
 

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+pytestmark = pytest.mark.slow  # a second process per app: `make test` runs it, `make test-7` not
 GREEDY = {"prompt": "def ", "max_new_tokens": 20, "temperature": 0}
 SEEDED = {"prompt": "import ", "max_new_tokens": 30, "temperature": 0.8, "seed": 7}
 

@@ -224,6 +224,7 @@ def test_corrupt_weights_refuse_to_start(
     assert "\n" not in str(error.value)
 
 
+@pytest.mark.slow  # a real server process
 def test_server_exits_with_one_clear_line_when_weights_are_missing(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.safetensors"
     result = subprocess.run(

@@ -25,7 +25,7 @@ pytest.importorskip(
     "ray.serve", reason="Ray Serve is not installed: `make test` installs requirements-ray.txt"
 )
 
-pytestmark = pytest.mark.ray
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
 CHAPTER_DIR = Path(__file__).resolve().parents[1]
 BODY = {"prompt": "def ", "max_new_tokens": 24, "temperature": 0}
 

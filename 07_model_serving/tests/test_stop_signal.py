@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 CHAPTER_DIR = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # real server processes: `make test` runs it, `make test-7` not
 # 30 requests of 120 tokens, one at a time: more than 3,000 tokens stand in front of the job,
 # and a 1 s drain at batch 1 makes fewer than 1,500 on this course's 2-core machine.
 CLIENTS = 30
