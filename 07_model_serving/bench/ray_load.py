@@ -9,10 +9,7 @@ them on its plot, beside the plain server, the ceiling and the peer. Run `make b
 import asyncio
 import json
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +20,7 @@ from tqdm import tqdm
 from bench import load
 from bench.plot import plot
 from bench.run import PROMPTS, TOKENS, device_name
-from bench.servers import free_port, wait_until_ready
+from bench.servers import RAY_SERVE, serving
 
 CHAPTER = Path(__file__).resolve().parents[1]
 REPLICAS = (1, 2)
@@ -31,24 +28,9 @@ REPLICAS = (1, 2)
 
 @contextmanager
 def ray_server(replicas: int) -> Iterator[str]:
-    port = free_port()
-    folder = tempfile.mkdtemp()
-    env = os.environ | {
-        "DATABASE_URL": f"sqlite:///{folder}/bench.db",
-        "CPU_THREADS": "1",
-        "QUEUE_SIZE": "1024",
-        "LOG_LEVEL": "warning",
-    }
-    command = [sys.executable, "ray_serve.py", "--port", str(port), "--replicas", str(replicas)]
-    with Path(folder, "server.log").open("w") as log:
-        process = subprocess.Popen(command, cwd=CHAPTER, env=env, stdout=log, stderr=log)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(base_url, process, seconds=180, log=Path(folder, "server.log"))
+    settings = {"CPU_THREADS": "1", "QUEUE_SIZE": "1024", "LOG_LEVEL": "warning"}
+    with serving([*RAY_SERVE, str(replicas)], settings, ready_within_s=180) as (base_url, _):
         yield base_url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=120)
 
 
 def main() -> None:

@@ -10,11 +10,7 @@ hops cost, not the model). Writes `bench/ray-overhead-<device>.json`.
 import json
 import os
 import platform
-import signal
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +19,7 @@ import httpx
 import ray  # noqa: F401  (Ray ships psutil and puts it on sys.path)
 import torch
 
-from bench.servers import free_port, wait_until_ready
+from bench.servers import RAY_SERVE, UVICORN, serving
 
 CHAPTER = Path(__file__).resolve().parents[1]
 REQUESTS = 200
@@ -61,16 +57,8 @@ def latencies(url: str, method: str, path: str, body: dict | None = None) -> dic
 
 
 def measure(name: str, command: list[str]) -> dict[str, object]:
-    port = free_port()
-    folder = tempfile.mkdtemp()
-    env = os.environ | {"DATABASE_URL": f"sqlite:///{folder}/bench.db", "CPU_THREADS": "1"}
-    command = [arg.replace("PORT", str(port)) for arg in command]
     started = time.perf_counter()
-    with Path(folder, "server.log").open("w") as log:  # the server keeps its own copy
-        process = subprocess.Popen(command, cwd=CHAPTER, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(url, process, seconds=300, log=Path(folder, "server.log"))
+    with serving(command, {"CPU_THREADS": "1"}, ready_within_s=300) as (url, process):
         ready_s = time.perf_counter() - started
         time.sleep(3)  # let every replica settle before memory is read
         result = {
@@ -83,21 +71,15 @@ def measure(name: str, command: list[str]) -> dict[str, object]:
             ),
         }
         result["memory_total_mb"] = sum(result["memory_mb"].values())  # type: ignore[union-attr]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=90)
     print(json.dumps(result), flush=True)
     return result
 
 
 def main() -> None:
-    python = sys.executable
-    plain = [python, "-m", "uvicorn", "main:app", "--port", "PORT", "--log-level", "warning"]
-    ray_serve = [python, "ray_serve.py", "--port", "PORT", "--replicas"]
     results = [
-        measure("plain uvicorn", plain),
-        measure("Ray Serve, 1 replica", [*ray_serve, "1"]),
-        measure("Ray Serve, 2 replicas", [*ray_serve, "2"]),
+        measure("plain uvicorn", UVICORN),
+        measure("Ray Serve, 1 replica", [*RAY_SERVE, "1"]),
+        measure("Ray Serve, 2 replicas", [*RAY_SERVE, "2"]),
     ]
     device = "gpu" if torch.cuda.is_available() else "cpu"
     report = {

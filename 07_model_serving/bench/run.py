@@ -13,9 +13,7 @@ import asyncio
 import json
 import os
 import platform
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +28,7 @@ from bench import load
 from bench.ceiling import Ceiling
 from bench.peer import generate_static, to_gpt2
 from bench.plot import plot
-from bench.servers import free_port, wait_until_ready
+from bench.servers import UVICORN, serving
 from model import load_checkpoint
 
 CHAPTER = Path(__file__).resolve().parents[1]
@@ -51,26 +49,15 @@ SLOTS = 32  # the default MAX_BATCH_SIZE
 
 @contextmanager
 def server(batch_size: int, queue_size: int, engine_process: bool = True) -> Iterator[str]:
-    port = free_port()
-    folder = tempfile.mkdtemp()
-    env = os.environ | {
+    settings = {
         "MAX_BATCH_SIZE": str(batch_size),
         "QUEUE_SIZE": str(queue_size),
-        "DATABASE_URL": f"sqlite:///{folder}/bench.db",
         "DEVICE": os.environ.get("DEVICE", "auto"),
         "LOG_LEVEL": "warning",
         "ENGINE_PROCESS": str(engine_process).lower(),
     }
-    command = [sys.executable, "-m", "uvicorn", "main:app", "--port", str(port)]
-    command += ["--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen(command, cwd=CHAPTER, env=env)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(base_url, process, seconds=120)
+    with serving([*UVICORN, "--no-access-log"], settings, ready_within_s=120) as (base_url, _):
         yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 def mean_batch(base_url: str) -> float:
