@@ -51,6 +51,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     runner_settings = settings.model_copy(update={"device": "cpu"}) if in_a_process else settings
     try:
         runner = await run_in_threadpool(app.state.runner_factory, runner_settings)
+        engine = await start_engine(runner, settings, in_a_process)
     except ModelLoadError as error:
         logger.critical("Cannot start: %s", error)
         raise
@@ -58,17 +59,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         create_db_engine(settings.database_url), Lease.beside(settings.database_url)
     )
     await run_in_threadpool(store.fail_unfinished)
-    engine: Engine | EngineProcess
-    if in_a_process:
-        engine = EngineProcess(runner, settings.device, settings.queue_size, settings.cpu_threads)
-        try:
-            await run_in_threadpool(engine.start)
-        except ModelLoadError as error:
-            logger.critical("Cannot start: %s", error)
-            raise
-    else:
-        engine = Engine(runner, max_waiting=settings.queue_size)
-        engine.start()
     service = GenerationService(settings, runner, engine, store)
     app.state.service = service
 
@@ -93,6 +83,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store.engine.dispose()
         store.lease.release()
         logger.info("Stopped: engine joined, database closed")
+
+
+async def start_engine(
+    runner: ModelRunner, settings: Settings, in_a_process: bool
+) -> Engine | EngineProcess:
+    """The engine in a thread of this process, or in a process of its own (ENGINE_PROCESS)."""
+    if in_a_process:
+        remote = EngineProcess(runner, settings.device, settings.queue_size, settings.cpu_threads)
+        await run_in_threadpool(remote.start)  # starts Python, loads the model: seconds
+        return remote
+    engine = Engine(runner, max_waiting=settings.queue_size)
+    engine.start()
+    return engine
 
 
 def drain_on_stop_signal(service: GenerationService) -> None:
