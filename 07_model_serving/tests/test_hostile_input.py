@@ -141,7 +141,10 @@ def test_a_wrong_content_type_is_a_422_not_a_crash(base: tuple[str, int]) -> Non
 
 
 def test_ten_thousand_query_parameters(base: tuple[str, int]) -> None:
-    query = "&".join(f"p{i}=1" for i in range(10_000))
+    # 40 KB, as in chapters 01-06: one loopback segment. A request line of more than 64 KB may
+    # reach uvicorn's h11 parser in two reads, and h11 answers 400 to an unfinished request
+    # line over 16 KiB: which answer it gets would depend on timing.
+    query = "&".join(["a=1"] * 10_000)
     with socket.create_connection(base, timeout=10) as sock:
         started = time.monotonic()
         status, _, answer = raw_request(sock, "GET", f"/generations?{query}", b"", None)
