@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["testkit.plugin"]
+
 WHOLE_FILE_IS_SLOW = re.compile(r"^pytestmark = .*\bpytest\.mark\.slow\b", re.M)
 
 

@@ -1,77 +1,102 @@
 """Checks for the exercises in this chapter's README. They fail until you solve them.
 
+Each task is checked by what its files do, not by how they are written:
+
+- the settings are read by your app, served in a process of its own with generated values in
+  its environment or in a `.env` file beside `config.py`;
+- the Dockerfile is read as `docker build .` reads it (comments out, `ARG` and `ENV` values
+  substituted, the last stage is the image), so a label taken from a build argument counts;
+- the smoke service's command is run for real against your app, with `api` resolving to it,
+  and against an API that is down: it must succeed on the first and fail on the second.
+
 Run one task's checks with pytest -m "task(id='ch06.ex2')", or all of them with `make test-6`.
-The Dockerfile and compose.yaml are read the way Docker reads them: a comment is no answer.
 """
 
-import shlex
-from collections.abc import Callable
+import http.server
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
-CHAPTER_DIR = Path(__file__).resolve().parents[1]
-Expect = Callable[..., None]
+from testkit import compose, dockerfile
+from testkit.apphost import shared
+from testkit.checks import Api, Mismatch
+from testkit.plugin import chapter_of, copy_chapter, fresh
+
+CHAPTER = chapter_of(Path(__file__))
+DEFAULT_TITLE = "Chapter 06 - The API on Docker"
 BASE_IMAGE = "python:3.13.5-slim-bookworm"
-
-
-def dockerfile_instructions() -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs as Docker sees them: comments out, continuations joined."""
-    pairs, pending = [], ""
-    for line in (CHAPTER_DIR / "Dockerfile").read_text().splitlines():
-        if line.lstrip().startswith("#") or (not pending and not line.strip()):
-            continue
-        if line.rstrip().endswith("\\"):
-            pending += line.rstrip()[:-1] + " "
-            continue
-        keyword, _, arguments = (pending + line).strip().partition(" ")
-        pairs.append((keyword.upper(), arguments.strip()))
-        pending = ""
-    return pairs
-
-
-def image_labels() -> dict[str, str]:
-    labels: dict[str, str] = {}
-    for keyword, arguments in dockerfile_instructions():
-        if keyword == "LABEL":
-            for word in shlex.split(arguments):
-                key, _, value = word.partition("=")
-                labels[key] = value
-    return labels
-
-
-def compose_services() -> dict[str, Any]:
-    return yaml.safe_load((CHAPTER_DIR / "compose.yaml").read_text())["services"]
+INFO_RULE = (
+    'GET /info answers {"title": ..., "version": ...} from the settings: APP_TITLE and '
+    "APP_VERSION, set in the environment or in a .env file beside config.py, as every setting; "
+    "app_version is 1.0.0 when neither sets it."
+)
+# Values a .env file and an environment variable both carry unchanged.
+setting_values = (
+    st.text(
+        st.characters(categories=("L", "N"), include_characters=" .-+_:()"), min_size=1, max_size=24
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 @pytest.mark.task(id="ch06.ex1")
-def test_info_shows_the_default_title_and_version(client: TestClient, expect: Expect) -> None:
-    expect(
-        client.get("/info"),
+def test_info_shows_the_default_title_and_version(api: Api) -> None:
+    api.expect(
+        api.get("/info"),
         200,
-        {"title": "Chapter 06 - The API on Docker", "version": "1.0.0"},
+        {"title": DEFAULT_TITLE, "version": "1.0.0"},
         hint="Add GET /info to main.py, answering the title and version from the settings.",
     )
 
 
 @pytest.mark.task(id="ch06.ex1")
-def test_info_comes_from_the_environment(
-    clean_env: pytest.MonkeyPatch, load_app: Callable[[], FastAPI], expect: Expect
-) -> None:
-    clean_env.setenv("APP_VERSION", "2.1.0")
-    clean_env.setenv("APP_TITLE", "Users API (staging)")
-    with TestClient(load_app()) as client:
-        expect(
-            client.get("/info"),
+def test_info_follows_the_environment() -> None:
+    @given(title=setting_values, version=setting_values)
+    def check(title: str, version: str) -> None:
+        api = fresh(CHAPTER, {"env": {"APP_TITLE": title, "APP_VERSION": version}})
+        api.expect(
+            api.get("/info"),
             200,
-            {"title": "Users API (staging)", "version": "2.1.0"},
-            hint="Started with APP_VERSION=2.1.0 and APP_TITLE='Users API (staging)': add an "
-            "app_version field to Settings, and answer from `settings`, not from constants.",
+            {"title": title, "version": version},
+            hint=f"Started with APP_TITLE={title!r} and APP_VERSION={version!r}. {INFO_RULE}",
         )
+
+    check()
+
+
+@pytest.mark.task(id="ch06.ex1")
+def test_info_follows_a_dot_env_file(tmp_path: Path) -> None:
+    copy = copy_chapter(CHAPTER, tmp_path / "chapter")
+    (copy / ".env").write_text('APP_VERSION="3.0.0-rc.1"\nAPP_TITLE="Users API (from .env)"\n')
+    api = fresh(copy)
+    api.expect(
+        api.get("/info"),
+        200,
+        {"title": "Users API (from .env)", "version": "3.0.0-rc.1"},
+        hint="Started with a .env file beside config.py that sets APP_VERSION=3.0.0-rc.1. "
+        + INFO_RULE,
+    )
+    api = fresh(copy, {"env": {"APP_VERSION": "4.0"}})
+    api.expect(
+        api.get("/info"),
+        200,
+        {"title": "Users API (from .env)", "version": "4.0"},
+        hint="The same .env file, and APP_VERSION=4.0 in the environment: as for every "
+        "setting, the environment wins over the file. " + INFO_RULE,
+    )
+
+
+def final_image() -> dockerfile.Stage:
+    try:
+        return dockerfile.read(CHAPTER / "Dockerfile")
+    except dockerfile.DockerfileError as error:
+        raise Mismatch(f"docker build would refuse the Dockerfile: {error}") from None
 
 
 @pytest.mark.task(id="ch06.ex2")
@@ -79,65 +104,110 @@ def test_info_comes_from_the_environment(
     "label", ["org.opencontainers.image.title", "org.opencontainers.image.version"]
 )
 def test_image_carries_oci_labels(label: str) -> None:
-    labels = image_labels()
+    labels = final_image().labels
     if not labels.get(label):
-        pytest.fail(
-            f'The Dockerfile needs a LABEL instruction that sets {label}="..." (not empty).\n'
+        raise Mismatch(
+            f'The image needs a label {label}="..." (not empty): a LABEL instruction in the '
+            "Dockerfile's last stage (the one the image is made of).\n"
             f"  expected: a label {label}\n"
-            f"  got:      labels {labels or 'none'} (comments do not count: Docker skips them)",
-            pytrace=False,
+            f"  got:      labels {labels or 'none'} (comments do not count: Docker skips them)"
         )
 
 
 @pytest.mark.task(id="ch06.ex2")
 def test_image_version_label_matches_the_app() -> None:
-    version = image_labels().get("org.opencontainers.image.version")
+    version = final_image().labels.get("org.opencontainers.image.version")
     if version != "1.0.0":
-        pytest.fail(
+        raise Mismatch(
             "The image's org.opencontainers.image.version label should say which version of "
-            "the app it holds.\n  expected: 1.0.0\n"
-            f"  got:      {version if version is not None else 'no such label'}",
-            pytrace=False,
+            "the app it holds (app_version's default).\n  expected: 1.0.0\n"
+            f"  got:      {version if version is not None else 'no such label'}"
         )
+
+
+def smoke_service() -> dict[str, Any]:
+    smoke = compose.services(CHAPTER / "compose.yaml").get("smoke")
+    if not isinstance(smoke, dict):
+        raise Mismatch("Add a service called smoke to compose.yaml, under services:.")
+    return smoke
 
 
 @pytest.mark.task(id="ch06.ex3")
 def test_smoke_service_waits_for_a_healthy_api() -> None:
-    smoke = compose_services().get("smoke")
-    if not isinstance(smoke, dict):
-        pytest.fail("Add a service called smoke to compose.yaml, under services:.", pytrace=False)
+    smoke = smoke_service()
     depends = smoke.get("depends_on")
     condition = depends.get("api", {}).get("condition") if isinstance(depends, dict) else None
     if condition != "service_healthy":
-        pytest.fail(
+        raise Mismatch(
             "smoke must start only once the api's health check passes.\n"
             "  expected: depends_on: {api: {condition: service_healthy}}\n"
-            f"  got:      depends_on: {depends}",
-            pytrace=False,
+            f"  got:      depends_on: {depends}"
         )
     if smoke.get("image") != BASE_IMAGE or "build" in smoke:
-        pytest.fail(
+        raise Mismatch(
             f"smoke runs the same Python image as the API's base, {BASE_IMAGE}, without a "
-            f"build.\n  got: image {smoke.get('image')}, build {smoke.get('build', 'none')}",
-            pytrace=False,
+            f"build.\n  got: image {smoke.get('image')}, build {smoke.get('build', 'none')}"
         )
+    if smoke.get("restart", "no") not in ("no", False):  # YAML reads a bare `no` as false
+        raise Mismatch(
+            f'smoke runs once and stops: leave out restart (or say "no"), not {smoke["restart"]!r}.'
+        )
+
+
+def ran(result: Any) -> str:
+    output = (result.stdout + result.stderr).strip()
+    return f"exit code {result.returncode}" + (f", output: {output[-600:]}" if output else "")
 
 
 @pytest.mark.task(id="ch06.ex3")
-def test_smoke_service_calls_the_api_by_its_service_name() -> None:
-    smoke = compose_services().get("smoke") or {}
-    command = smoke.get("command", "")
-    text = command if isinstance(command, str) else " ".join(map(str, command))
-    if "http://api:8000/" not in text or "localhost" in text or "127.0.0.1" in text:
-        pytest.fail(
-            "Inside compose's network the API is reached by its service name.\n"
-            "  expected: a command that requests http://api:8000/health\n"
-            f"  got:      {text or 'no command'}",
-            pytrace=False,
+def test_smoke_command_calls_the_api_health_route() -> None:
+    smoke = smoke_service()
+    fresh(CHAPTER)
+    host = shared()
+    port = int(host.base_url.rsplit(":", 1)[1])
+    result = compose.run(smoke, {("api", 8000): port})
+    calls = host.requests()
+    health_calls = [call for call in calls if call[:2] == ("GET", "/health")]
+    if result.returncode != 0 or not health_calls:
+        raise Mismatch(
+            "Run with the API up and healthy, smoke's command must call its /health by the "
+            "service's name (http://api:8000/health) and end with exit code 0.\n"
+            f"  command:  {compose.argv(smoke)}\n"
+            f"  got:      {ran(result)}; the API saw {calls or 'no request'}"
         )
-    if smoke.get("restart", "no") not in ("no", False):  # YAML reads a bare `no` as false
-        pytest.fail(
-            f'smoke runs once and stops: leave out restart (or say "no"), not '
-            f"{smoke['restart']!r}.",
-            pytrace=False,
+
+
+class Failing(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b'{"detail": "down for maintenance"}'
+        self.send_response(503)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def failing_api() -> Iterator[int]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.task(id="ch06.ex3")
+def test_smoke_command_fails_when_the_api_fails(failing_api: int) -> None:
+    smoke = smoke_service()
+    result = compose.run(smoke, {("api", 8000): failing_api})
+    if result.returncode == 0:
+        raise Mismatch(
+            "A smoke check that passes whatever the API answers checks nothing: run against an "
+            "API whose /health answers 503, smoke's command must end with a non-zero exit code "
+            "(urllib.request.urlopen raises on an error status: let it).\n"
+            f"  command:  {compose.argv(smoke)}\n  got:      {ran(result)}"
         )

@@ -13,10 +13,11 @@ def test_health_answers_ok(client: TestClient) -> None:
     assert response.json() == {"status": "ok"}
 
 
-def test_defaults_without_environment(client: TestClient) -> None:
-    info = client.get("/openapi.json").json()["info"]
-    assert info["title"] == "Chapter 06 - The API on Docker"
-    assert logging.getLogger("chapter06").level == logging.INFO
+def test_defaults_without_environment(load_app: Callable[[], FastAPI]) -> None:
+    with TestClient(load_app()) as client:
+        info = client.get("/openapi.json").json()["info"]
+        assert info["title"] == "Chapter 06 - The API on Docker"
+        assert logging.getLogger("chapter06").level == logging.INFO
 
 
 def test_title_and_log_level_come_from_the_environment(

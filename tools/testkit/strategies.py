@@ -1,0 +1,31 @@
+"""Generated inputs that find what hand-picked examples miss.
+
+Names come mostly from a small pool, so that generated sequences of requests reuse them
+(a create, then a rename onto the same name): collisions are where CRUD code goes wrong. The
+pool mixes case, accents, Hangul, spaces and punctuation; now and then a name is made up
+character by character, so that no table of the tests' own inputs can pass them.
+"""
+
+from hypothesis import strategies as st
+
+POOL = ["ada", "Ada", "bob", "Bob", "zoë", "éva", "김민준", "a b", "x-1", "_", "ß", "Zed", "10"]
+# Printable characters that a path segment carries once percent-encoded. Left out: "/" (a
+# segment cannot hold it), quotes and backslashes (Python's repr() of a name would escape them,
+# which is beside any lesson's point), and "." alone or "..", which URLs resolve away.
+SAFE_CHARACTERS = st.characters(
+    codec="utf-8",
+    categories=("L", "N", "P", "S", "Zs"),
+    exclude_characters="/\\'\"",
+)
+
+
+def made_up(max_size: int = 12) -> st.SearchStrategy[str]:
+    return st.text(SAFE_CHARACTERS, min_size=1, max_size=max_size).filter(
+        lambda text: text.isprintable() and text.strip(".") != "" and text == text.strip()
+    )
+
+
+def names(max_size: int = 12) -> st.SearchStrategy[str]:
+    """Mostly from the pool, sometimes made up; always 1 to `max_size` characters."""
+    pool = [name for name in POOL if len(name) <= max_size]
+    return st.one_of(st.sampled_from(pool), st.sampled_from(pool), made_up(max_size))
