@@ -282,3 +282,12 @@ class SlotOut(BaseModel):
 
 
 # END SOLUTION
+# BEGIN SOLUTION ch07.ex4: the FinishReasonsOut model
+class FinishReasonsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"length": 41, "stop": 7}]})
+
+    length: int
+    stop: int
+
+
+# END SOLUTION

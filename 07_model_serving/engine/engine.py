@@ -11,7 +11,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import InvalidStateError
 from dataclasses import dataclass
@@ -56,6 +56,9 @@ class Engine:
         self._recent: deque[tuple[float, int]] = deque(maxlen=RECENT_STEPS)  # (time, batch)
         self._served = 0
         self._generated = 0
+        # BEGIN SOLUTION ch07.ex4: a count of finished sequences per finish reason
+        self._finish_reasons: Counter[str] = Counter()
+        # END SOLUTION
 
     def start(self) -> None:
         self._thread.start()
@@ -101,6 +104,13 @@ class Engine:
                 for slot, sequence in enumerate(self.scheduler.slots)
                 if sequence is not None
             ]
+
+    # END SOLUTION
+    # BEGIN SOLUTION ch07.ex4: the engine's finish_reasons() method
+    def finish_reasons(self) -> dict[str, int]:
+        """How many sequences finished for each reason since the engine started."""
+        with self._lock:
+            return {"length": self._finish_reasons["length"], "stop": self._finish_reasons["stop"]}
 
     # END SOLUTION
     def stop(self, drain_s: float) -> None:
@@ -196,7 +206,9 @@ class Engine:
         sequence.append(token, char, self.runner.context)
         self._generated += 1
         finished = sequence.finish_reason is not None
-        self._notify(sequence, sequence.releasable_text(), finished)
+        text = sequence.releasable_text()
+        if text or finished:  # a call with no text and not finished means "admitted"
+            self._notify(sequence, text, finished)
         if finished:
             self._finish(sequence)
 
@@ -210,13 +222,17 @@ class Engine:
             sequence.cancel()
 
     def _finish(self, sequence: Sequence) -> None:
+        finish_reason = sequence.finish_reason or "length"
         with self._lock:
             self.scheduler.release(sequence)
             self._served += 1
+            # BEGIN SOLUTION ch07.ex4: count this sequence under its finish reason
+            self._finish_reasons[finish_reason] += 1
+            # END SOLUTION
         completion = Completion(
             text=sequence.text,
             tokens=len(sequence.output_ids),
-            finish_reason=sequence.finish_reason or "length",
+            finish_reason=finish_reason,
             latency_ms=round((time.perf_counter() - sequence.submitted_at) * 1000, 1),
             seed=sequence.params.seed,
         )

@@ -4,12 +4,13 @@ In one process, the event loop (HTTP, server-sent events) and the engine thread 
 holding Python's GIL: the engine waits whenever the loop runs, and on two cores the served
 engine made 59 % of what it makes alone (bench/results-cpu.json, `batched_thread`). With
 `ENGINE_PROCESS=true` the model runs here, in a child process with a GIL of its own; the server
-keeps an `EngineProcess`, which the service uses exactly like `Engine` (submit, stats,
-occupied_slots, stop, is_alive).
+keeps an `EngineProcess`, which the service uses exactly like `Engine` (submit, cancel, stop,
+is_alive, and the queries such as stats).
 
 The two talk over a socket pair with pickled messages of plain values (tuples, dicts, strings;
 no classes of this chapter, which the other side might import under another name): the server
-sends commands (submit, cancel, stats, slots, stop); the child sends, once per engine step, one
+sends commands (submit, cancel, ask, stop: `ask` calls one of the engine's query methods, such
+as `stats`, and sends back its answer); the child sends, once per engine step, one
 list with everything its sequences did in that step (admitted, new text, finished, failed).
 """
 
@@ -23,7 +24,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import Future, InvalidStateError
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import SimpleNamespace
@@ -142,8 +143,16 @@ class EngineProcess:
     def stats(self) -> EngineStats:
         return EngineStats(**self._ask("stats"))  # type: ignore[arg-type]
 
+    # BEGIN SOLUTION ch07.ex3: occupied_slots(), asked of the engine in its process
     def occupied_slots(self) -> list[tuple[int, int, int]]:
-        return self._ask("slots")  # type: ignore[return-value]
+        return [tuple(entry) for entry in self._ask("occupied_slots")]  # type: ignore[attr-defined,misc]
+
+    # END SOLUTION
+    # BEGIN SOLUTION ch07.ex4: finish_reasons(), asked of the engine in its process
+    def finish_reasons(self) -> dict[str, int]:
+        return self._ask("finish_reasons")  # type: ignore[return-value]
+
+    # END SOLUTION
 
     def stop(self, drain_s: float) -> None:
         """Take no new work; the engine process drains for `drain_s`, answers the rest, exits."""
@@ -161,14 +170,15 @@ class EngineProcess:
             self._process.wait()
         self._reader.join(timeout=10)
 
-    def _ask(self, what: str) -> object:
+    def _ask(self, method: str) -> object:
+        """Call one of the engine's query methods (no arguments) in its process; its answer."""
         reply: Future[object] = Future()
         with self._lock:
             if not self.is_alive():
                 raise EngineStopped
             number = next(self._numbers)
             self._replies[number] = reply
-            self._send((what, number))
+            self._send(("ask", number, method))
         return reply.result(timeout=10)
 
     def _send(self, message: tuple) -> None:
@@ -198,7 +208,7 @@ class EngineProcess:
                 reply.set_exception(EngineStopped())
 
     def _dispatch(self, kind: str, number: int, *rest: object) -> None:
-        if kind in ("stats", "slots"):
+        if kind == "answer":
             with self._lock:
                 reply = self._replies.pop(number)
             reply.set_result(rest[0])
@@ -268,12 +278,17 @@ class EngineHost:
             self.connection.send([event])
 
     def submit(self, number: int, ids: list[int], params: dict, listens: bool) -> None:
+        admitted = threading.Event()
+
         def listener(text: str, done: bool) -> None:
-            if not text and not done:  # the first call: it has a slot
+            if not admitted.is_set():  # the first call: it has a slot
+                admitted.set()
                 with self._lock:
                     slot = self._sequences[number].slot  # type: ignore[attr-defined]
                 self.emit(("admitted", number, slot))
-            elif listens:
+                if not text and not done:
+                    return
+            if listens and (text or done):
                 self.emit(("text", number, text, done))
 
         def finished(future: Future[Completion]) -> None:
@@ -292,6 +307,13 @@ class EngineHost:
             self._sequences[number] = sequence
         sequence.future.add_done_callback(finished)
 
+    def answer(self, method: str) -> object:
+        """A query method of the engine, called here; its result as plain values."""
+        if method.startswith("_") or not callable(getattr(self.engine, method, None)):
+            return None
+        result = getattr(self.engine, method)()
+        return asdict(result) if is_dataclass(result) else result
+
     def serve(self) -> None:
         while True:
             try:
@@ -306,10 +328,8 @@ class EngineHost:
                     sequence = self._sequences.get(argument)
                 if sequence is not None:
                     sequence.cancel()  # type: ignore[attr-defined]
-            elif command == "stats":
-                self.reply(("stats", argument, asdict(self.engine.stats())))
-            elif command == "slots":
-                self.reply(("slots", argument, self.engine.occupied_slots()))
+            elif command == "ask":
+                self.reply(("answer", argument, self.answer(*rest)))
             elif command == "stop":
                 self.engine.stop(drain_s=argument)
                 self.flush()

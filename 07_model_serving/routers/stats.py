@@ -5,7 +5,7 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from dependencies import NOT_READY, ServiceDep
-from schemas import SlotOut, StatsOut
+from schemas import FinishReasonsOut, SlotOut, StatsOut
 
 router = APIRouter()
 
@@ -41,6 +41,23 @@ def slots(service: ServiceDep) -> list[SlotOut]:
         SlotOut(slot=slot, prompt_tokens=prompt, generated_tokens=generated)
         for slot, prompt, generated in service.engine.occupied_slots()
     ]
+
+
+# END SOLUTION
+# BEGIN SOLUTION ch07.ex4: GET /stats/finish_reasons
+@router.get(
+    "/stats/finish_reasons",
+    summary="Why generations ended",
+    description=(
+        "Exercise 4: how many generations the engine has finished since it started, by "
+        "`finish_reason`: `length` (max_new_tokens or the context) or `stop` (a stop string). "
+        "The start-up warm-up is one of them."
+    ),
+    tags=["exercises"],
+    responses={503: NOT_READY},
+)
+def finish_reasons(service: ServiceDep) -> FinishReasonsOut:
+    return FinishReasonsOut(**service.engine.finish_reasons())
 
 
 # END SOLUTION

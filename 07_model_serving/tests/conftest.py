@@ -70,6 +70,14 @@ def chapter() -> Callable[[str], ModuleType]:
 
 
 @pytest.fixture
+def app_spec() -> dict[str, object]:
+    """How the app host builds this chapter's app for `api` (the graded checks' fixture)."""
+    from testkit.inprocess import load_file
+
+    return load_file(Path(__file__).with_name("host_hooks.py")).spec()
+
+
+@pytest.fixture
 def model_package() -> ModuleType:
     """The data scientist's `model` package, as the service imports it."""
     return chapter_module("model")

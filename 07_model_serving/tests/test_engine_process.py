@@ -53,7 +53,28 @@ def test_streams_and_stats_cross_the_process_boundary(
     assert (stats.waiting, stats.running, stats.slots) == (0, 0, 32)
     assert stats.requests_served == 3  # the warm-up and the two above
     assert stats.tokens_generated == 8 + 24 + 24
-    assert process_app.state.service.engine.occupied_slots() == []
+
+
+def test_a_stop_string_that_half_matches_crosses_the_process_boundary(
+    env: pytest.MonkeyPatch, load_app: Callable[[], FastAPI]
+) -> None:
+    # The greedy text of this prompt holds "s", "se" and "sel" before "self": the engine holds
+    # them back (they may start the stop string), which once made the engine process announce
+    # the sequence as admitted a second time and killed the server's reader thread.
+    body = {"prompt": "class A:\n    def ", "max_new_tokens": 40, "temperature": 0}
+    body["stop"] = ["self"]
+    with TestClient(load_app()) as client:
+        in_a_thread = client.post("/generate", json=body).json()
+    env.setenv("ENGINE_PROCESS", "true")
+    with TestClient(load_app()) as client:
+        answers = [client.post("/generate", json=body).json() for _ in range(3)]
+        assert client.get("/ready").status_code == 200
+    assert in_a_thread["finish_reason"] == "stop"
+    for answer in answers:
+        assert (answer["completion"], answer["finish_reason"]) == (
+            in_a_thread["completion"],
+            "stop",
+        )
 
 
 def test_a_dead_engine_process_makes_the_server_unready(process_app: FastAPI) -> None:

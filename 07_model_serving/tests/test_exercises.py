@@ -1,101 +1,338 @@
-"""Checks for the exercises in this chapter's README. They fail until you solve them."""
+"""Checks for the exercises in this chapter's README. They fail until you solve them.
+
+Your app is served in a process of its own and asked over HTTP, as a client would ask it.
+Each task's rule is checked on runs of requests that Hypothesis makes up (generations, jobs
+that finish, jobs that fail, jobs held `running` or `queued` behind a gate in front of the
+model, deletes), against a small model of what the store must hold; the last task is checked
+with the engine in a thread and in a process of its own. When an answer differs, you get the
+shortest run of requests that shows it.
+
+Run one task's checks with pytest -m "task(id='ch07.ex1')", or all of them with `make test-7`.
+"""
 
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from testkit.apphost import shared
+from testkit.checks import Api, Mismatch
+from testkit.inprocess import load_file
+from testkit.plugin import chapter_of, fresh
+
+CHAPTER = chapter_of(Path(__file__))
+spec = load_file(Path(__file__).with_name("host_hooks.py")).spec
+STATUSES = ("queued", "running", "done", "failed")
+IN_FLIGHT = ("queued", "running")
+WAIT_AT_MOST_S = 60  # a busy machine is slow; an answer that never comes is wrong
+prompts = st.sampled_from(["def ", "class A:\n    ", "import ", "x = ", "for i in "])
 
 
-def generate(client: TestClient, prompt: str) -> int:
-    response = client.post("/generate", json={"prompt": prompt, "max_new_tokens": 4})
-    return response.json()["id"]
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_AT_MOST_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise Mismatch(
+                f"Waited {WAIT_AT_MOST_S} s for {what}, in vain. (On a machine this busy the "
+                "check is not to be trusted: run it again when the machine is quieter.)"
+            )
+        time.sleep(0.01)
+
+
+def status_of(api: Api, generation_id: int) -> str | None:
+    answer = api.client.get(f"/generations/{generation_id}")  # not logged: it is polled
+    return answer.json().get("status") if answer.status_code == 200 else None
+
+
+class Store(RuleBasedStateMachine):
+    """Generations and jobs, on the app and in a model: id -> status. One slot, a gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.api = fresh(CHAPTER, spec(gated=True, MAX_BATCH_SIZE="1"))
+        self.rows: dict[int, str] = {}
+        self.held: list[int] = []  # jobs behind the closed gate: the first runs, others queue
+
+    def teardown(self) -> None:
+        shared().call("open_gate")
+
+    def created(self, answer: Any, status: int, what: str) -> int:
+        self.api.expect(answer, status, hint=f"{what} (given code).")
+        return int(answer.json()["id"])
+
+    def finish(self, job: int, expected: str) -> None:
+        wait_for(lambda: status_of(self.api, job) not in IN_FLIGHT, f"job {job} to end")
+        self.rows[job] = expected
+        got = status_of(self.api, job)
+        if got != expected:
+            self.api.fail("A job (given code).", expected=expected, got=str(got))
+
+    @precondition(lambda self: not self.held)
+    @rule(prompt=prompts)
+    def generate(self, prompt: str) -> None:
+        answer = self.api.post("/generate", json={"prompt": prompt, "max_new_tokens": 2})
+        self.rows[self.created(answer, 200, "POST /generate")] = "done"
+
+    @precondition(lambda self: not self.held)
+    @rule(prompt=prompts, fails=st.booleans())
+    def job(self, prompt: str, fails: bool) -> None:
+        if fails:
+            shared().call("inject_fault")
+        answer = self.api.post("/jobs", json={"prompt": prompt, "max_new_tokens": 2})
+        self.finish(self.created(answer, 202, "POST /jobs"), "failed" if fails else "done")
+
+    @rule(prompt=prompts)
+    def hold_a_job(self, prompt: str) -> None:
+        if not self.held:
+            shared().call("close_gate")
+        answer = self.api.post("/jobs", json={"prompt": prompt, "max_new_tokens": 2})
+        job = self.created(answer, 202, "POST /jobs")
+        self.held.append(job)
+        if len(self.held) == 1:
+            wait_for(lambda: shared().call("wait_entered", 1), "the job to reach the model")
+            wait_for(lambda: status_of(self.api, job) == "running", f"job {job} to run")
+            self.rows[job] = "running"
+        else:
+            self.rows[job] = "queued"
+
+    @precondition(lambda self: self.held)
+    @rule()
+    def release(self) -> None:
+        shared().call("open_gate")
+        held, self.held = self.held, []
+        for job in held:
+            self.finish(job, "done")
+
+
+COUNTS_RULE = (
+    "GET /generations/stats answers how many generations are stored in each status, and "
+    "`total`: every row counts, jobs still queued or running included."
+)
+
+
+class StatusCounts(Store):
+    @rule()
+    def count(self) -> None:
+        by_status = Counter(self.rows.values())
+        expected = {"total": len(self.rows), **{name: by_status[name] for name in STATUSES}}
+        self.api.expect(self.api.get("/generations/stats"), 200, expected, hint=COUNTS_RULE)
 
 
 @pytest.mark.task(id="ch07.ex1")
-def test_stats_count_generations_by_status(client: TestClient) -> None:
-    for prompt in ("a", "b", "c"):
-        generate(client, prompt)
-    response = client.get("/generations/stats")
-    assert response.status_code == 200, "Add GET /generations/stats (before /{generation_id})."
-    assert response.json() == {"total": 3, "queued": 0, "running": 0, "done": 3, "failed": 0}
+def test_status_counts_match_a_model_of_the_store() -> None:
+    run_state_machine_as_test(StatusCounts, settings=settings(max_examples=15))
 
 
 @pytest.mark.task(id="ch07.ex1")
-def test_stats_of_an_empty_database(client: TestClient) -> None:
-    response = client.get("/generations/stats")
-    assert response.status_code == 200, "Add GET /generations/stats (before /{generation_id})."
-    assert response.json() == {"total": 0, "queued": 0, "running": 0, "done": 0, "failed": 0}
-
-
-@pytest.mark.task(id="ch07.ex2")
-def test_delete_a_finished_generation(client: TestClient) -> None:
-    generation_id = generate(client, "def ")
-    response = client.delete(f"/generations/{generation_id}")
-    assert response.status_code == 200, "Add DELETE /generations/{generation_id}."
-    assert response.json() == {"id": generation_id, "status": "deleted"}
-    assert client.get(f"/generations/{generation_id}").status_code == 404
-
-
-@pytest.mark.task(id="ch07.ex2")
-def test_delete_unknown_is_404(client: TestClient) -> None:
-    response = client.delete("/generations/41")
-    assert response.status_code == 404, "Answer 404 for an unknown id."
-    assert response.json() == {"detail": "Generation 41 not found."}
-
-
-@pytest.mark.task(id="ch07.ex2")
-def test_jobs_in_flight_cannot_be_deleted(
-    env: pytest.MonkeyPatch, load_controlled_app: Callable[[], FastAPI]
-) -> None:
-    env.setenv("MAX_BATCH_SIZE", "1")
-    with TestClient(load_controlled_app()) as client:
-        runner = client.app.state.service.runner
-        runner.close_gate()
-        running = client.post("/jobs", json={"prompt": "x", "max_new_tokens": 2}).json()["id"]
-        assert runner.entered.wait(5)
-        queued = client.post("/jobs", json={"prompt": "y", "max_new_tokens": 2}).json()["id"]
-        answers = {job: client.delete(f"/generations/{job}") for job in (running, queued)}
-        runner.open_gate()
-    for job, state in ((running, "running"), (queued, "queued")):
-        assert answers[job].status_code == 409, f"A {state} job cannot be deleted: 409."
-        assert answers[job].json() == {"detail": f"Generation {job} is still {state}."}
-
-
-@pytest.mark.task(id="ch07.ex3")
-def test_slots_show_what_each_slot_holds(
-    env: pytest.MonkeyPatch, load_slow_app: Callable[[], FastAPI]
-) -> None:
-    env.setenv("MAX_BATCH_SIZE", "3")
-    with TestClient(load_slow_app()) as client:  # each step takes 20 ms: easy to watch
-        runner = client.app.state.service.runner
-        runner.close_gate()
-        client.post("/jobs", json={"prompt": "ab", "max_new_tokens": 40})
-        assert runner.entered.wait(5)
-        first = client.get("/stats/slots")
-        client.post("/jobs", json={"prompt": "cde", "max_new_tokens": 8})  # done first
-        client.post("/jobs", json={"prompt": "f", "max_new_tokens": 40})
-        runner.open_gate()
-        seen: list[list[dict[str, int]]] = []
-        deadline = time.monotonic() + 10
-        while not seen or [s["slot"] for s in seen[-1]] != [0, 2]:
-            assert time.monotonic() < deadline, f"slot 1 never emptied between 0 and 2: {seen}"
-            seen.append(client.get("/stats/slots").json())
-    assert first.status_code == 200, "Add GET /stats/slots (routers/stats.py)."
-    assert first.json() == [{"slot": 0, "prompt_tokens": 2, "generated_tokens": 0}]
-    full = [snapshot for snapshot in seen if len(snapshot) == 3]
-    assert full, f"three slots in use at once were never seen: {seen}"
-    assert [(s["slot"], s["prompt_tokens"]) for s in full[0]] == [(0, 2), (1, 3), (2, 1)]
-    assert [(s["slot"], s["prompt_tokens"]) for s in seen[-1]] == [(0, 2), (2, 1)], (
-        "`slot` is the slot's number, not a position in a list of the busy ones"
+def test_status_counts_cover_more_than_a_page(api: Api) -> None:
+    for number in range(101):
+        answer = api.post("/generate", json={"prompt": f"x = {number % 10}", "max_new_tokens": 1})
+        api.expect(answer, 200, hint="POST /generate (given code).")
+    expected = {"total": 101, "queued": 0, "running": 0, "done": 101, "failed": 0}
+    api.responses[:] = api.responses[-1:]  # the 101 creations need not be shown
+    api.expect(
+        api.get("/generations/stats"),
+        200,
+        expected,
+        hint="101 generations stored: count every row in the database (SQL's COUNT with GROUP "
+        "BY), not the rows of one page of GET /generations. " + COUNTS_RULE,
     )
-    assert all(1 <= s["generated_tokens"] <= 40 for s in seen[-1])
+
+
+DELETE_RULE = (
+    'DELETE /generations/{generation_id} answers {"id": ..., "status": "deleted"} and the '
+    "generation is gone (GET answers 404); an unknown id is 404 "
+    '{"detail": "Generation 41 not found."}; a job still queued or running is 409 '
+    '{"detail": "Generation 3 is still running."} and is kept.'
+)
+
+
+class Delete(Store):
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        known = sorted(self.rows)
+        choices = [*known, max(known, default=0) + 1, 0]
+        generation_id = data.draw(st.sampled_from(choices), label="generation_id")
+        answer = self.api.delete(f"/generations/{generation_id}")
+        status = self.rows.get(generation_id)
+        if status is None:
+            missing = {"detail": f"Generation {generation_id} not found."}
+            self.api.expect(answer, 404, missing, hint=DELETE_RULE)
+        elif status in IN_FLIGHT:
+            busy = {"detail": f"Generation {generation_id} is still {status}."}
+            self.api.expect(answer, 409, busy, hint=DELETE_RULE)
+        else:
+            deleted = {"id": generation_id, "status": "deleted"}
+            self.api.expect(answer, 200, deleted, hint=DELETE_RULE)
+            del self.rows[generation_id]
+        after = self.api.get(f"/generations/{generation_id}")
+        if generation_id in self.rows:
+            self.api.expect(after, 200, hint=f"Generation {generation_id} must still be stored.")
+        else:
+            missing = {"detail": f"Generation {generation_id} not found."}
+            self.api.expect(after, 404, missing, hint=DELETE_RULE)
+
+
+@pytest.mark.task(id="ch07.ex2")
+def test_delete_matches_a_model_of_the_store() -> None:
+    run_state_machine_as_test(Delete, settings=settings(max_examples=15))
+
+
+SLOTS_RULE = (
+    'GET /stats/slots answers one entry per slot in use, in slot order: {"slot": its number, '
+    '"prompt_tokens": ..., "generated_tokens": ...}; [] when idle. `slot` is the slot\'s '
+    "number, not a position in a list of the busy ones."
+)
 
 
 @pytest.mark.task(id="ch07.ex3")
-def test_no_slots_in_use_when_idle(client: TestClient) -> None:
-    generate(client, "def ")
-    response = client.get("/stats/slots")
-    assert response.status_code == 200, "Add GET /stats/slots (routers/stats.py)."
-    assert response.json() == []
+def test_slots_show_what_each_slot_holds() -> None:
+    api = fresh(CHAPTER, spec(gated=True, MAX_BATCH_SIZE="3", TESTKIT_STEP_S="0.02"))
+    host = shared()
+    host.call("close_gate")
+    api.post("/jobs", json={"prompt": "ab", "max_new_tokens": 100})
+    wait_for(lambda: host.call("wait_entered", 1), "the first job to reach the model")
+    first = api.get("/stats/slots")
+    api.post("/jobs", json={"prompt": "cde", "max_new_tokens": 3})  # ends first
+    api.post("/jobs", json={"prompt": "f", "max_new_tokens": 100})
+    seen: list[Any] = []
+    host.call("open_gate")
+    deadline = time.monotonic() + WAIT_AT_MOST_S
+    while not seen or (isinstance(seen[-1], list) and seen[-1]):
+        if time.monotonic() > deadline:
+            break
+        seen.append(api.client.get("/stats/slots").json())
+    api.expect(
+        first, 200, [{"slot": 0, "prompt_tokens": 2, "generated_tokens": 0}], hint=SLOTS_RULE
+    )
+    full = [s for s in seen if isinstance(s, list) and len(s) == 3]
+    gap = [s for s in seen if isinstance(s, list) and len(s) == 2]
+    shown = [(entry.get("slot"), entry.get("prompt_tokens")) for entry in (gap or [[]])[0]]
+    if not full or [(e["slot"], e["prompt_tokens"]) for e in full[0]] != [(0, 2), (1, 3), (2, 1)]:
+        api.fail(SLOTS_RULE, expected="three slots in use at once: 0, 1, 2", got=f"{seen[:5]}")
+    if shown != [(0, 2), (2, 1)]:
+        api.fail(
+            SLOTS_RULE + " The job in slot 1 ended first: slots 0 and 2 stay in use.",
+            expected="[(0, 2), (2, 1)] as (slot, prompt_tokens)",
+            got=f"{shown}",
+        )
+
+
+def watch_slots(api: Api, jobs: dict[int, int]) -> list[Any]:
+    """Snapshots of /stats/slots until every job ended."""
+    seen: list[Any] = []
+
+    def all_done() -> bool:
+        seen.append(api.client.get("/stats/slots").json())
+        return all(status_of(api, job) not in IN_FLIGHT for job in jobs)
+
+    wait_for(all_done, "the jobs to end")
+    return seen
+
+
+@pytest.mark.task(id="ch07.ex3")
+@pytest.mark.parametrize("engine", ["thread", "process"])
+def test_slots_are_consistent_under_load(engine: str) -> None:
+    api = fresh(CHAPTER, spec(process=engine == "process", MAX_BATCH_SIZE="3"))
+    lengths = [1, 2, 3, 4, 5, 6]  # each job is known by its prompt's length
+    budget = {1: 60, 2: 8, 3: 100, 4: 30, 5: 90, 6: 15}
+    jobs: dict[int, int] = {}
+    for length in lengths:
+        answer = api.post("/jobs", json={"prompt": "x" * length, "max_new_tokens": budget[length]})
+        api.expect(answer, 202, hint="POST /jobs (given code).")
+        jobs[answer.json()["id"]] = length
+    seen = watch_slots(api, jobs)
+    slot_of: dict[int, int] = {}
+    generated: dict[int, int] = {}
+    for snapshot in seen:
+        if not isinstance(snapshot, list):
+            api.fail(SLOTS_RULE, expected="a list", got=str(snapshot)[:300])
+        slots = [entry.get("slot") for entry in snapshot]
+        if slots != sorted(set(slots)) or any(not 0 <= s < 3 for s in slots):
+            api.fail(
+                SLOTS_RULE, expected="distinct slot numbers 0 to 2, in order", got=f"{snapshot}"
+            )
+        for entry in snapshot:
+            length, slot, made = entry["prompt_tokens"], entry["slot"], entry["generated_tokens"]
+            if length not in budget or not 0 <= made <= budget[length]:
+                api.fail(SLOTS_RULE, expected=f"a job of {lengths} tokens", got=f"{entry}")
+            if slot_of.setdefault(length, slot) != slot:
+                api.fail(
+                    SLOTS_RULE + " A sequence keeps its slot until it ends.",
+                    expected=f"the {length}-token prompt's job always in slot {slot_of[length]}",
+                    got=f"it moved to slot {slot}: {snapshot}",
+                )
+            if made < generated.get(length, 0):
+                api.fail(SLOTS_RULE, expected="generated_tokens that only grow", got=f"{snapshot}")
+            generated[length] = made
+    if not slot_of:
+        api.fail(SLOTS_RULE, expected="a slot in use while jobs ran", got="always []")
+    api.expect(api.get("/stats/slots"), 200, [], hint="Every job ended: " + SLOTS_RULE)
+
+
+FINISH_RULE = (
+    'GET /stats/finish_reasons answers {"length": ..., "stop": ...}: how many generations the '
+    "engine has finished for each reason since it started (the start-up warm-up is one, "
+    "ended by its length), whichever route asked for them, with the engine in a thread or in "
+    "a process of its own."
+)
+requests_strategy = st.lists(
+    st.tuples(
+        st.sampled_from(["/generate", "/v1/completions", "/jobs"]),
+        prompts,
+        st.sampled_from([[], ["e"], ["("], ["\n"], ["self"], ["zzz"]]),
+        st.integers(1, 24),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def finish_reason_of(api: Api, route: str, prompt: str, stop: list[str], tokens: int) -> str:
+    if route == "/v1/completions":
+        body = {"model": "code-gpt-char", "prompt": prompt, "max_tokens": tokens, "stop": stop}
+        answer = api.post(route, json={**body, "temperature": 0})
+        api.expect(answer, 200, hint="POST /v1/completions (given code).")
+        return str(answer.json()["choices"][0]["finish_reason"])
+    body = {"prompt": prompt, "max_new_tokens": tokens, "stop": stop, "temperature": 0}
+    answer = api.post(route, json=body)
+    if route == "/generate":
+        api.expect(answer, 200, hint="POST /generate (given code).")
+        return str(answer.json()["finish_reason"])
+    api.expect(answer, 202, hint="POST /jobs (given code).")
+    job = answer.json()["id"]
+    wait_for(lambda: status_of(api, job) == "done", f"job {job} to be done")
+    return str(api.client.get(f"/generations/{job}").json()["finish_reason"])
+
+
+@pytest.fixture(params=["thread", "process"])
+def engine_app(request: pytest.FixtureRequest) -> Iterator[Api]:
+    yield fresh(CHAPTER, spec(process=request.param == "process"))
+
+
+@pytest.mark.task(id="ch07.ex4")
+def test_finish_reasons_match_the_answers(engine_app: Api) -> None:
+    api = engine_app
+    counts = Counter({"length": 1})  # the warm-up at start-up
+
+    @given(requests=requests_strategy)
+    @settings(max_examples=12)
+    def check(requests: list[tuple[str, str, list[str], int]]) -> None:
+        api.responses.clear()
+        for request in requests:
+            counts[finish_reason_of(api, *request)] += 1
+        expected = {"length": counts["length"], "stop": counts["stop"]}
+        api.expect(api.get("/stats/finish_reasons"), 200, expected, hint=FINISH_RULE)
+
+    check()

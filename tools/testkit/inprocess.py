@@ -9,6 +9,7 @@ chapter with its own `config.py`) starts from scratch, with an empty store.
 """
 
 import importlib
+import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -30,6 +31,15 @@ def load_module(chapter: Path, name: str = "main") -> ModuleType:
     finally:
         sys.path.remove(str(chapter))
         forget_modules(chapter)
+
+
+def load_file(path: Path) -> ModuleType:
+    """A helper file of a chapter's tests, by its path (test folders are not packages)."""
+    spec = importlib.util.spec_from_file_location(f"{path.parent.parent.name}_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def load_app(chapter: Path) -> Any:
