@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["testkit.plugin"]
+pytest_plugins = ["testkit.plugin", "testkit.report"]
 
 WHOLE_FILE_IS_SLOW = re.compile(r"^pytestmark = .*\bpytest\.mark\.slow\b", re.M)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["testkit.plugin"]  # the shared fixtures; tools/testkit is copied beside this
 HERE = Path(__file__).resolve().parent
 SNAPSHOT_TEST = "test_openapi_schema_matches_snapshot"
 outcomes: dict[str, dict[str, object]] = {}

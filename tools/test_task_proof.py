@@ -34,6 +34,7 @@ CHAPTERS = course.chapters()
 BLOCKS = {chapter: variants.task_blocks(ROOT / chapter) for chapter in CHAPTERS}
 TASKS = sorted(task for chapter in CHAPTERS for task in BLOCKS[chapter])
 WRONG = [wrong for chapter in CHAPTERS for wrong in wrong_solutions.of_chapter(ROOT / chapter)]
+RIGHT = [right for c in CHAPTERS for right in wrong_solutions.right_of_chapter(ROOT / c)]
 # Chapters whose tasks have no wrong solutions yet, and why. (xfail is strict: once a
 # chapter has them, its entry must go.)
 WRONG_SOLUTIONS_PENDING: dict[str, str] = {}
@@ -76,10 +77,10 @@ def write_variants(base: Path) -> list[list[str]]:
     for chapter in CHAPTERS:
         plans: list[tuple[str, str, dict[str, Any]]] = [(f"{chapter}:starter", "all", {})]
         plans += [(t, "solved", {"keep": frozenset({t})}) for t in sorted(BLOCKS[chapter])]
-        for wrong in WRONG:
-            if course.chapter_of(wrong.task) == chapter:
-                variants.check_fits(wrong, BLOCKS[chapter])
-                plans.append((wrong.name, "task", {"wrong": wrong}))
+        for other in [*WRONG, *RIGHT]:
+            if course.chapter_of(other.task) == chapter:
+                variants.check_fits(other, BLOCKS[chapter])
+                plans.append((f"{other.path.parent.name}/{other.name}", "task", {"wrong": other}))
         for index, (name, select, how) in enumerate(plans):
             rewritten += write_variant(base, name, chapter, select, **how)
             number = index + 1 if chapter in ONE_COPY_PER_PROCESS else 0
@@ -121,6 +122,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Outcomes:
     base = tmp_path_factory.mktemp("proof")
     shutil.copy(ROOT / "pyproject.toml", base / "pyproject.toml")
     shutil.copy(ROOT / "tools" / "proof_conftest.py", base / "conftest.py")
+    shutil.copytree(ROOT / "tools" / "testkit", base / "tools" / "testkit")
     found = run_rounds(base, write_variants(base))
     names = {f.name: json.loads((f / "variant.json").read_text())["name"] for f in base.glob("v*")}
     grouped: Outcomes = {name: {} for name in names.values()}
@@ -166,9 +168,19 @@ def test_a_task_alone_passes_its_tests_and_no_other_task(outcomes: Outcomes, tas
 def test_a_wrong_solution_fails_its_task(
     outcomes: Outcomes, wrong: wrong_solutions.WrongSolution
 ) -> None:
-    own = outcomes_of(outcomes[wrong.name], wrong.task)
+    own = outcomes_of(outcomes[f"wrong_solutions/{wrong.name}"], wrong.task)
     assert own, f"no test of {wrong.task} ran"
     assert "failed" in own.values(), f"every test of {wrong.task} accepts: {wrong.why}"
+
+
+@pytest.mark.parametrize("right", RIGHT, ids=lambda right: right.name)
+def test_a_right_solution_written_differently_passes_its_task(
+    outcomes: Outcomes, right: wrong_solutions.WrongSolution
+) -> None:
+    own = outcomes_of(outcomes[f"right_solutions/{right.name}"], right.task)
+    assert own, f"no test of {right.task} ran"
+    refused = [test for test, outcome in own.items() if outcome != "passed"]
+    assert refused == [], f"a correct answer ({right.why}) is refused by these tests"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

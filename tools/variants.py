@@ -26,7 +26,8 @@ def tracked_files(root: Path = ROOT) -> list[Path]:
 
 
 def instructor_only(relative: Path) -> bool:
-    return wrong_solutions.FOLDER.name in relative.parts
+    folders = {wrong_solutions.FOLDER.name, wrong_solutions.RIGHT_FOLDER.name}
+    return bool(folders & set(relative.parts))
 
 
 def task_blocks(chapter_dir: Path) -> dict[str, dict[str, int]]:

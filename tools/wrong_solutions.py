@@ -1,6 +1,8 @@
-"""Plausible wrong answers to a task, kept to prove that its tests tell them from the right one.
+"""Other answers to a task, kept to prove that its tests tell right from wrong.
 
-Each lives in `NN_chapter/tests/wrong_solutions/<task id>-<what it gets wrong>.txt`:
+Plausible wrong answers live in `NN_chapter/tests/wrong_solutions/`, and correct answers written
+differently from the instructor's in `NN_chapter/tests/right_solutions/`, each as
+`<task id>-<what it gets wrong, or how it differs>.txt`:
 
     ch02.ex3: indexes the list directly, so position -1 answers the last item
     --- main.py
@@ -8,7 +10,7 @@ Each lives in `NN_chapter/tests/wrong_solutions/<task id>-<what it gets wrong>.t
     --- main.py
     <its second block there, and so on; a file not named keeps the right solution>
 
-The folder is instructor-only: the student edition leaves it out and no app imports it.
+Both folders are instructor-only: the student edition leaves them out and no app imports them.
 """
 
 import re
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FOLDER = Path("tests") / "wrong_solutions"
+RIGHT_FOLDER = Path("tests") / "right_solutions"
 HEADER = re.compile(r"^(?P<task>ch\d\d\.ex\d+): (?P<why>\S.*)$")
 SECTION = re.compile(r"^--- (?P<file>\S+)$")
 
@@ -55,5 +58,10 @@ def parse(path: Path) -> WrongSolution:
     return WrongSolution(path, header["task"], header["why"], blocks)
 
 
-def of_chapter(chapter_dir: Path) -> list[WrongSolution]:
-    return [parse(path) for path in sorted((chapter_dir / FOLDER).glob("*.txt"))]
+def of_chapter(chapter_dir: Path, folder: Path = FOLDER) -> list[WrongSolution]:
+    return [parse(path) for path in sorted((chapter_dir / folder).glob("*.txt"))]
+
+
+def right_of_chapter(chapter_dir: Path) -> list[WrongSolution]:
+    """Correct answers written differently: every check of their task must accept them."""
+    return of_chapter(chapter_dir, RIGHT_FOLDER)

@@ -13,134 +13,20 @@ Starting a server takes about a second, so this module is marked `slow`: a quick
 it out with `-m "not slow"`; `make test` and CI run it.
 """
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
+
+from testkit import hostile
+from testkit.hostile import ANSWER_WITHIN, TEN_MB_LIST, RawConnection, Server, chunked, http, serve
 
 pytestmark = pytest.mark.slow
 
 CHAPTER_DIR = Path(__file__).resolve().parents[1]
-ANSWER_WITHIN = 2.0  # seconds for any answer, 10 MB uploads included
-# How long a GET /docs sent meanwhile may wait. The goal is 100 ms on 2 cores, and a quiet
-# machine stays near 10 ms (tools/measure_hostile_input.py); a machine shared with other jobs
-# stretches that several times. Parsing a 10 MB body on the event loop took 6 to 14 s.
-OTHERS_WAIT_AT_MOST = 0.5
-TEN_MB = 10 * 1024 * 1024
-TIMINGS = os.environ.get("HOSTILE_INPUT_TIMINGS")  # a file to append each case's times to
-
-
-# -- raw HTTP/1.1 over a socket -----------------------------------------------------------------
-
-
-def http(method: str, target: str, body: bytes | None = None, **headers: str) -> bytes:
-    """One request, byte for byte. Header names are given with `_` for `-`."""
-    lines = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1"]
-    if body is not None and "Transfer_Encoding" not in headers:
-        headers.setdefault("Content_Length", str(len(body)))
-    lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
-    return "\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + (body or b"")
-
-
-def post_json(body: str | bytes, target: str = "/users", method: str = "POST") -> bytes:
-    raw = body.encode() if isinstance(body, str) else body
-    return http(method, target, raw, Content_Type="application/json")
-
-
-def chunked(body: bytes, size: int = 64 * 1024) -> bytes:
-    parts = [body[i : i + size] for i in range(0, len(body), size)]
-    return b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in parts) + b"0\r\n\r\n"
-
-
-class Response(NamedTuple):
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        # Strict JSON: NaN or Infinity in an answer is a failure, not a float.
-        return json.loads(self.body, parse_constant=self._refuse)
-
-    @staticmethod
-    def _refuse(token: str) -> None:
-        raise ValueError(f"not JSON: {token}")
-
-
-class RawConnection:
-    """A keep-alive HTTP/1.1 connection that sends bytes as given and reads whole responses."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10 * ANSWER_WITHIN)
-        self.unread = b""
-
-    def __enter__(self) -> "RawConnection":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.sock.close()
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def _fill(self) -> None:
-        chunk = self.sock.recv(64 * 1024)
-        if not chunk:
-            raise ConnectionError("the server closed the connection")
-        self.unread += chunk
-
-    def _take(self, size: int) -> bytes:
-        while len(self.unread) < size:
-            self._fill()
-        taken, self.unread = self.unread[:size], self.unread[size:]
-        return taken
-
-    def _line(self) -> bytes:
-        while b"\r\n" not in self.unread:
-            self._fill()
-        line, self.unread = self.unread.split(b"\r\n", 1)
-        return line
-
-    def read_response(self, head_only: bool = False) -> Response:
-        status_line = self._line().decode("latin-1")
-        headers = {}
-        while line := self._line().decode("latin-1"):
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        status = int(status_line.split()[1])
-        if head_only:
-            return Response(status, headers, b"")
-        if headers.get("transfer-encoding") == "chunked":
-            body = b""
-            while size := int(self._line(), 16):
-                body += self._take(size)
-                self._take(2)
-            self._take(2)
-            return Response(status, headers, body)
-        return Response(status, headers, self._take(int(headers.get("content-length", "0"))))
-
-
-# -- the served chapter -------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Server:
-    port: int
-    log: list[str] = field(default_factory=list)
 
 
 WARM_UP = [
@@ -153,100 +39,18 @@ WARM_UP = [
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Server]:
-    """`uvicorn main:app` in this chapter's folder, as the lesson starts it; warnings are errors."""
-    server = Server(free_port())
-    command = [sys.executable, "-W", "error", "-m", "uvicorn", "main:app"]
-    command += ["--host", "127.0.0.1", "--port", str(server.port), "--no-access-log"]
-    process = subprocess.Popen(
-        command,
-        cwd=CHAPTER_DIR,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    started = threading.Event()
-
-    def read_log() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            server.log.append(line.rstrip())
-            if "Uvicorn running on" in line:  # logged once the socket listens
-                started.set()
-        started.set()  # the process ended: nothing more will come
-
-    reader = threading.Thread(target=read_log, daemon=True)
-    reader.start()
-    try:
-        started.wait(timeout=30)
-        assert process.poll() is None, "the server exited:\n" + "\n".join(server.log)
-        with RawConnection(server.port) as connection:  # first requests pay for lazy imports
-            for request in WARM_UP:
-                connection.send(request)
-                connection.read_response()
+    """`uvicorn main:app` in this chapter's folder, as the lesson starts it."""
+    with serve(CHAPTER_DIR, WARM_UP) as server:
         yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        reader.join(timeout=10)
-        process.stderr.close()
-    problems = [line for line in server.log if "Traceback" in line or "ERROR" in line]
-    assert problems == [], "\n".join(server.log)
-
-
-class OtherRequests:
-    """Meanwhile, on a connection of its own, GET /docs again and again, timing each one.
-
-    Entering waits for the first answer, so that a GET /docs is in flight the whole time
-    the hostile request is being handled.
-    """
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.round_trips: list[tuple[float, float]] = []
-        self.statuses: list[int] = []
-        self.answered = threading.Event()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def run(self) -> None:
-        try:
-            with RawConnection(self.port) as connection:
-                while not self.stop.is_set():
-                    started = time.perf_counter()
-                    connection.send(http("GET", "/docs"))
-                    self.statuses.append(connection.read_response().status)
-                    self.round_trips.append((started, time.perf_counter()))
-                    self.answered.set()
-        except OSError as failure:
-            self.statuses.append(-1)  # fails the status check, with the reason in the log
-            print(f"GET /docs failed: {failure!r}")
-            self.answered.set()
-
-    def longest_wait(self, start: float, end: float) -> float:
-        """The longest round trip that overlapped the time from `start` to `end`."""
-        return max((e - s for s, e in self.round_trips if s < end and e > start), default=0.0)
-
-    def __enter__(self) -> "OtherRequests":
-        self.thread.start()
-        assert self.answered.wait(timeout=10), "GET /docs never answered"
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop.set()
-        self.thread.join(timeout=30)
 
 
 # -- the corpus ---------------------------------------------------------------------------------
 
 
 @dataclass
-class Case:
-    id: str
-    request: bytes
-    status: int
-    body: Any  # the whole JSON answer
-    # The next request on the same connection, and its whole answer.
+class Case(hostile.Case):
+    """A case of this chapter; the request after it, and its answer, by default:"""
+
     then: bytes = http("GET", "/users/name/nobody")
     then_status: int = 404
     then_body: Any = field(default_factory=lambda: {"detail": "User 'nobody' not found."})
@@ -269,7 +73,6 @@ def get_with_body(body: bytes, content_type: str = "application/json", **headers
 
 
 GHOST = {"detail": "User 'ghost' not found."}
-TEN_MB_LIST = b"[" + b"0," * (TEN_MB // 2) + b"0]"
 
 CASES = [
     Case("NaN in the body", get_with_body(b'{"name": NaN}'), 404, GHOST),
@@ -323,23 +126,7 @@ CASES = [
 def test_hostile_request_is_answered_and_the_connection_still_works(
     served: Server, case: Case
 ) -> None:
-    with OtherRequests(served.port) as others, RawConnection(served.port) as connection:
-        started = time.perf_counter()
-        connection.send(case.request)
-        answer = connection.read_response()
-        finished = time.perf_counter()
-        connection.send(case.then)
-        then = connection.read_response()
-    took, waited = finished - started, others.longest_wait(started, finished)
-    if TIMINGS:  # set by tools/measure_hostile_input.py
-        with open(TIMINGS, "a") as timings:
-            timings.write(f"{case.id}\t{took * 1000:.0f}\t{waited * 1000:.0f}\n")
-    assert (answer.status, answer.json()) == (case.status, case.body)
-    assert answer.headers["content-type"] == "application/json"
-    assert took < ANSWER_WITHIN
-    assert set(others.statuses) == {200}
-    assert waited < OTHERS_WAIT_AT_MOST, f"GET /docs waited {waited:.3f} s"
-    assert (then.status, then.json()) == (case.then_status, case.then_body)
+    hostile.check(served, case)
 
 
 def test_a_body_that_never_arrives_does_not_delay_the_answer(served: Server) -> None:
