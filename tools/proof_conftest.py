@@ -2,8 +2,9 @@
 
 Each variant folder holds `variant.json`, which says which of its tests to run:
 `all` (the starter: every test), `solved` (a task alone: the task tests and the snapshot),
-or `task` (a wrong solution: the tests of its task). Every outcome lands in the JSON file
-that the environment variable PROOF_OUTCOMES names.
+`task` (another answer to a task: the tests of its task), or `reject` (an answer that must
+fail: the tests of its task, until one fails; the rest are skipped, since one is enough).
+Every outcome lands in the JSON file that the environment variable PROOF_OUTCOMES names.
 """
 
 import functools
@@ -39,6 +40,18 @@ def wanted(item: pytest.Item) -> bool:
     return task == chosen["task"]
 
 
+def folder_of(nodeid: str) -> str:
+    return nodeid.split("/", 1)[0]
+
+
+rejected: set[str] = set()  # `reject` variants with a failed test already
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if folder_of(item.nodeid) in rejected:
+        pytest.skip("this answer already failed a check")
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Skip reading test files that hold none of the tests a variant wants (saves imports)."""
     if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
@@ -63,6 +76,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     entry["task"] = dict(report.user_properties).get("task", entry["task"])
     if report.failed:
         entry["outcome"] = "failed"
+        if variant(folder_of(report.nodeid))["select"] == "reject":
+            rejected.add(folder_of(report.nodeid))
     elif report.skipped and entry["outcome"] == "passed":
         entry["outcome"] = "skipped"
 

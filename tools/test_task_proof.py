@@ -1,22 +1,20 @@
 """Per-task proof, in the spirit of rustlings' CI: every task starts unsolved, is solved by its
-own blocks alone, and is not solved by any of its plausible wrong answers.
+own blocks alone, is not solved by any of its plausible wrong answers, and is solved by every
+correct answer written differently from the instructor's.
 
-One pytest run covers every variant (tools/proof_conftest.py chooses the tests of each):
+One set of pytest processes covers every variant (tools/proof_conftest.py chooses the tests of
+each, tools/variant_runs.py writes and runs them):
 
 - the starter of each chapter: every task test fails, every other test passes;
 - each task's blocks alone: its tests pass, the other tasks' tests still fail, and the
   OpenAPI snapshot still passes (solving a task never breaks a test that grades no task);
-- each wrong solution in `tests/wrong_solutions/`: at least one test of its task fails.
+- each wrong answer in `tests/wrong_solutions/`: at least one test of its task fails;
+- each right answer in `tests/right_solutions/`: every test of its task passes.
 
 The full solution is this repository, whose tests `make test` runs.
 """
 
-import json
-import os
-import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import course  # noqa: E402
+import variant_runs  # noqa: E402
 import variants  # noqa: E402
 import wrong_solutions  # noqa: E402
 
@@ -33,103 +32,43 @@ del sys.path[0]
 CHAPTERS = course.chapters()
 BLOCKS = {chapter: variants.task_blocks(ROOT / chapter) for chapter in CHAPTERS}
 TASKS = sorted(task for chapter in CHAPTERS for task in BLOCKS[chapter])
-WRONG = [wrong for chapter in CHAPTERS for wrong in wrong_solutions.of_chapter(ROOT / chapter)]
+WRONG = [wrong for c in CHAPTERS for wrong in wrong_solutions.of_chapter(ROOT / c)]
 RIGHT = [right for c in CHAPTERS for right in wrong_solutions.right_of_chapter(ROOT / c)]
-# Chapters whose tasks have no wrong solutions yet, and why. (xfail is strict: once a
-# chapter has them, its entry must go.)
-WRONG_SOLUTIONS_PENDING: dict[str, str] = {}
-# What a chapter's tests may read from the top of the repository (chapter 06 compares pins).
-TOP_LEVEL_FILES = ["requirements.txt", "requirements-07.txt"]
-# Chapters whose modules hold state for the whole process (chapter 07's SQLModel tables are
-# registered once per process): each copy of them gets a pytest process of its own.
-ONE_COPY_PER_PROCESS = {"07_model_serving"}
+MINIMUM_WRONG_ANSWERS = 5  # per task: the course's own two, and three a beginner wrote
 
-# Building and running every variant takes a while; each test inside has its own limit.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+# Building and running every variant takes minutes; each test inside has its own limit.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 Outcomes = dict[str, dict[str, dict[str, Any]]]  # variant -> test id in its chapter -> outcome
 
 
-def pending(chapter: str) -> list[pytest.MarkDecorator]:
-    reason = WRONG_SOLUTIONS_PENDING.get(chapter)
-    return [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-
-
-def write_variant(base: Path, name: str, chapter: str, select: str, **how: Any) -> list[Path]:
-    """Write one variant; return its files that had blocks (to tidy their imports)."""
-    folder = base / f"v{len(list(base.glob('v*'))):03d}"
-    folder.mkdir()
-    rewritten = variants.write_chapter(chapter, folder, **how)
-    for name_ in TOP_LEVEL_FILES:
-        shutil.copy(ROOT / name_, folder / name_)
-    task = how["wrong"].task if "wrong" in how else None
-    (folder / "variant.json").write_text(json.dumps({"name": name, "select": select, "task": task}))
-    return rewritten
-
-
-def write_variants(base: Path) -> list[list[str]]:
-    """Write every variant; return the folders to run, one list per pytest process.
-
-    The copies of most chapters share the first process; each copy of a chapter in
-    ONE_COPY_PER_PROCESS goes to a process of its own, which runs beside the others.
-    """
-    rounds: list[list[str]] = []
-    rewritten: list[Path] = []
+def write_variants(base: Path) -> list[Path]:
+    folders = []
     for chapter in CHAPTERS:
-        plans: list[tuple[str, str, dict[str, Any]]] = [(f"{chapter}:starter", "all", {})]
-        plans += [(t, "solved", {"keep": frozenset({t})}) for t in sorted(BLOCKS[chapter])]
-        for other in [*WRONG, *RIGHT]:
-            if course.chapter_of(other.task) == chapter:
-                variants.check_fits(other, BLOCKS[chapter])
-                plans.append((f"{other.path.parent.name}/{other.name}", "task", {"wrong": other}))
-        for index, (name, select, how) in enumerate(plans):
-            rewritten += write_variant(base, name, chapter, select, **how)
-            number = index + 1 if chapter in ONE_COPY_PER_PROCESS else 0
-            rounds += [[] for _ in range(number + 1 - len(rounds))]
-            rounds[number].append(sorted(base.glob("v*"))[-1].name)
-    variants.remove_unused_imports(rewritten)  # as in the student edition
-    return rounds
-
-
-def run_rounds(base: Path, rounds: list[list[str]]) -> dict[str, dict[str, Any]]:
-    """One pytest process per round, as many at once as there are CPU cores."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    running: list[tuple[subprocess.Popen[bytes], Path]] = []
-    outcomes: dict[str, dict[str, Any]] = {}
-    rounds = [folders for folders in rounds if folders]
-    for number, folders in enumerate(rounds):
-        report = base / f"outcomes-{number}.json"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir=."]
-        command += ["-m", "not slow", *folders]
-        env = {**os.environ, "PROOF_OUTCOMES": str(report)}
-        with (base / f"round-{number}.log").open("wb") as log:
-            process = subprocess.Popen(command, cwd=base, env=env, stdout=log, stderr=log)
-        running.append((process, report))
-        while len(running) >= (cores or 1) or (number == len(rounds) - 1 and running):
-            done = [entry for entry in running if entry[0].poll() is not None]
-            if not done:
-                time.sleep(0.1)
-            for entry in done:
-                running.remove(entry)
-                finished = entry[1]
-                log = base / f"round-{finished.stem.removeprefix('outcomes-')}.log"
-                assert finished.is_file(), log.read_text()[-3000:]
-                outcomes.update(json.loads(finished.read_text()))
-    return outcomes
+        folders.append(variant_runs.write_variant(base, f"{chapter}:starter", chapter, "all"))
+        for task in sorted(BLOCKS[chapter]):
+            keep = frozenset({task})
+            folders.append(variant_runs.write_variant(base, task, chapter, "solved", keep=keep))
+        for answers, select in ((WRONG, "reject"), (RIGHT, "task")):
+            for answer in answers:
+                if course.chapter_of(answer.task) != chapter:
+                    continue
+                variants.check_fits(answer, BLOCKS[chapter])
+                name = f"{answer.path.parent.name}/{answer.name}"
+                folders.append(
+                    variant_runs.write_variant(base, name, chapter, select, wrong=answer)
+                )
+    variant_runs.tidy_imports(base)
+    return folders
 
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Outcomes:
     base = tmp_path_factory.mktemp("proof")
-    shutil.copy(ROOT / "pyproject.toml", base / "pyproject.toml")
-    shutil.copy(ROOT / "tools" / "proof_conftest.py", base / "conftest.py")
-    shutil.copytree(ROOT / "tools" / "testkit", base / "tools" / "testkit")
-    found = run_rounds(base, write_variants(base))
-    names = {f.name: json.loads((f / "variant.json").read_text())["name"] for f in base.glob("v*")}
-    grouped: Outcomes = {name: {} for name in names.values()}
-    for node, outcome in found.items():
-        folder, _, test = node.partition("/")
-        grouped[names[folder]][test] = outcome
-    return grouped
+    variant_runs.prepare(base)
+    rounds = variant_runs.plan_rounds(write_variants(base))
+    env = {"COURSE_HYPOTHESIS_PROFILE": "course-no-shrink"}
+    found = variant_runs.run_rounds(base, rounds, env=env, chunk=40)
+    return variant_runs.grouped(base, found)
 
 
 def outcomes_of(results: dict[str, dict[str, Any]], task: str | None) -> dict[str, str]:
@@ -188,8 +127,10 @@ def test_each_chapter_grades_three_tasks_or_more(chapter: str) -> None:
     assert len(BLOCKS[chapter]) >= 3
 
 
-@pytest.mark.parametrize(
-    "task", [pytest.param(t, marks=pending(course.chapter_of(t))) for t in TASKS]
-)
-def test_each_task_has_two_wrong_solutions_or_more(task: str) -> None:
-    assert len([wrong for wrong in WRONG if wrong.task == task]) >= 2
+@pytest.mark.parametrize("task", TASKS)
+def test_each_task_has_five_wrong_and_two_right_answers_or_more(task: str) -> None:
+    wrong = [answer for answer in WRONG if answer.task == task]
+    right = [answer for answer in RIGHT if answer.task == task]
+    assert (len(wrong) >= MINIMUM_WRONG_ANSWERS, len(right) >= 2) == (True, True), (
+        f"{task}: {len(wrong)} wrong answers, {len(right)} right ones"
+    )

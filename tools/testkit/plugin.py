@@ -13,13 +13,14 @@
   message alone: it already says what was sent, expected and received.
 """
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from testkit import apphost
 from testkit.checks import Api, Mismatch, check
@@ -34,7 +35,14 @@ settings.register_profile(
     stateful_step_count=10,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-settings.load_profile("course")
+# The per-task proof and mutation testing only need to know that a wrong answer fails: the
+# shortest example (Hypothesis' shrinking, seconds per failure) is for a student to read.
+settings.register_profile(
+    "course-no-shrink",
+    parent=settings.get_profile("course"),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
+settings.load_profile(os.environ.get("COURSE_HYPOTHESIS_PROFILE", "course"))
 
 Spec = dict[str, Any]
 
