@@ -25,20 +25,48 @@ need_chapter = @test -n "$(call chapter_dir,$(1))" || { echo "error: there is no
 # chapter-N and test-N are pattern rules; make skips pattern rules for .PHONY targets,
 # so they are not listed here.
 # The same holds for demo-N, watch-N, grade-N and reset-N.
-.PHONY: help setup test train-7 bench-7 chapter-7-ray bench-7-ray lint format snapshots \
-        student-edition screenshots grade progress clean docker-build docker-run docker-logs \
-        docker-stop
+.PHONY: help setup test check hint train-7 bench-7 chapter-7-ray bench-7-ray lint format \
+        snapshots student-edition screenshots grade progress mutants gradescope grade-class \
+        clean docker-build docker-run docker-logs docker-stop
+
+# The student edition has no tools/student_edition.py: `make help` shows it only what it uses.
+INSTRUCTORS := $(wildcard tools/student_edition.py)
 
 help: ## List the targets
-	@echo "Usage: make <target> [PORT=8000] [HOST=127.0.0.1]"
+	@echo "Usage: make <target> [PORT=8000] [HOST=127.0.0.1]   (N is a chapter, 1-7)"
 	@echo
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  chapter-N          Serve chapter N (1-7) with auto-reload, e.g. make chapter-3 PORT=8003"
-	@echo "  demo-N             Serve chapter N for a demo: with example records, URL printed"
-	@echo "  test-N             Run the checks of chapter N (1-7) but the slow ones, e.g. make test-3"
-	@echo "  watch-N            Run chapter N's checks again on every save (Ctrl+C stops)"
-	@echo "  grade-N            Score chapter N's tasks and write grade/"
-	@echo "  reset-N            Put chapter N's files back as handed out (student edition; asks first)"
+	@echo "Your loop (the first command installs chapters 01-06's packages, about 100 MB):"
+	@echo "  chapter-N           Serve chapter N with auto-reload; open http://127.0.0.1:8000/docs"
+	@echo "  test-N              Run chapter N's checks (seconds; the slow generated ones are left to make test)"
+	@echo "  watch-N             Run chapter N's checks on every save; shows the next task"
+	@echo "  check TASK=ch03.ex2 Run one task's checks: solved or not"
+	@echo "  hint TASK=ch03.ex2  A hint for a task, one step more each time"
+	@echo "  progress            Which tasks you solved, and the next one with its hint"
+	@echo "  grade-N / grade     Your score for chapter N / every chapter, with a report in grade/"
+	@echo "  reset-N             Put chapter N's files back as handed out (keeps a backup)"
+	@echo "  demo-N              Serve chapter N for a class demo, with example records"
+	@echo
+	@echo "Chapter 07 installs PyTorch the first time (about 750 MB on disk, a minute or two):"
+	@echo "  chapter-7, demo-7, test-7, watch-7, grade-7, grade, train-7 (retrain, ~10 min)"
+	@echo "  bench-7             Benchmark chapter 07 (+ transformers and matplotlib, ~160 MB; ~5 min)"
+	@echo "  chapter-7-ray       Serve chapter 07 on Ray Serve replicas (+ Ray, ~240 MB)"
+	@echo "  bench-7-ray         What Ray Serve costs (+ Ray; ~5 min)"
+	@echo
+	@echo "Everything:"
+	@echo "  test                Every check of every chapter (installs all of the above; ~10 min)"
+	@echo "  lint / format       Check / fix the style with ruff"
+	@echo "  docker-build, docker-run, docker-logs, docker-stop   Chapter 06's image (needs an engine)"
+	@echo "  clean               Remove .venv, grade/ and caches"
+ifneq ($(INSTRUCTORS),)
+	@echo
+	@echo "Instructors:"
+	@echo "  student-edition     Write the student edition to DEST=dist/student-edition"
+	@echo "  gradescope          Write Gradescope's autograder.zip to dist/gradescope/"
+	@echo "  grade-class SUBMISSIONS=dir   Grade every submission in dir with the edition's checks"
+	@echo "  mutants             Mutation testing of the solutions (all chapters or CHAPTER=N; ~15 min)"
+	@echo "  snapshots           Accept a deliberate change to what /docs shows"
+	@echo "  screenshots         Retake the Swagger UI pictures in the lessons (needs Chromium)"
+endif
 
 $(PY):
 	@$(PYTHON) tools/check_python.py
@@ -64,26 +92,27 @@ $(RAY_STAMP): requirements-ray.txt $(MODEL_STAMP)
 	$(PIP_INSTALL) --no-deps -r requirements-ray.txt
 	@touch $@
 
-setup: $(CORE_STAMP) ## Create .venv and install the pinned packages (done for you by every target)
+setup: $(CORE_STAMP)
 
 # Chapter 07 needs PyTorch; so do the targets that run or rebuild every chapter
 # (test, snapshots, student-edition, screenshots).
 chapter-7 chapter-07 demo-7 demo-07 test-7 test-07 watch-7 watch-07 grade-7 grade-07 grade: $(MODEL_STAMP)
+check hint: $(CORE_STAMP)
 
 # The student's loop: no slow tests, and without the plugins only they need (schemathesis and
 # hypothesis take a second to import). Test files marked slow as a whole are not even read.
 QUICK := -m "not slow" -p no:schemathesis -p no:hypothesispytest
 
-train-7: $(MODEL_STAMP) ## Retrain chapter 07's model on the standard library (about 10 min on 2 cores)
+train-7: $(MODEL_STAMP)
 	cd 07_model_serving && ../$(PY) -m model.train
 
-bench-7: $(BENCH_STAMP) ## Benchmark chapter 07: batched vs sequential vs ceiling vs transformers (~5 min)
+bench-7: $(BENCH_STAMP)
 	cd 07_model_serving && ../$(PY) -m bench.padding | tee bench/padding-cpu.txt && ../$(PY) -m bench.run
 
-chapter-7-ray: $(RAY_STAMP) ## Serve chapter 07 on REPLICAS replicas (2, or auto) with Ray Serve; Ctrl+C stops all
+chapter-7-ray: $(RAY_STAMP)
 	cd 07_model_serving && exec ../$(PY) ray_serve.py --replicas "$(REPLICAS)" --host "$(HOST)" --port "$(PORT)"
 
-bench-7-ray: $(RAY_STAMP) $(BENCH_STAMP) ## Ray Serve's cost (start-up, memory, latency) and bench-7's closed loop on 1 and 2 replicas (~5 min)
+bench-7-ray: $(RAY_STAMP) $(BENCH_STAMP)
 	cd 07_model_serving && ../$(PY) -m bench.ray_overhead
 	cd 07_model_serving && ../$(PY) -m bench.ray_load
 
@@ -95,7 +124,7 @@ demo-%: $(CORE_STAMP)
 	$(call need_chapter,$*)
 	@$(PY) tools/serve.py "$(call chapter_dir,$*)" --host "$(HOST)" --port "$(PORT)" --demo
 
-test: $(CORE_STAMP) $(MODEL_STAMP) $(BENCH_STAMP) ## Run every chapter's checks
+test: $(CORE_STAMP) $(MODEL_STAMP) $(BENCH_STAMP)
 	@$(MAKE) --no-print-directory $(RAY_STAMP) || echo "warning: Ray Serve did not install here; its test is skipped." >&2
 	$(PY) -m pytest
 
@@ -105,39 +134,63 @@ test-%: $(CORE_STAMP)
 
 watch-%: $(CORE_STAMP)
 	$(call need_chapter,$*)
-	@$(PY) tools/watch.py "$(call chapter_dir,$*)" $(QUICK)
+	@$(PY) tools/watch.py "$(call chapter_dir,$*)"
 
-grade: $(CORE_STAMP) ## Score every task of every chapter; the report goes to grade/
+# A task of chapter 07 needs PyTorch: its prerequisite is added when TASK names one.
+ifneq ($(filter ch07.%,$(TASK)),)
+check hint: $(MODEL_STAMP)
+endif
+
+check:
+	@$(PY) tools/check_task.py "$(TASK)"
+
+hint:
+	@$(PY) tools/hint.py "$(TASK)" "$(STEP)"
+
+grade: $(CORE_STAMP)
 	@$(PY) tools/grade.py
 
 grade-%: $(CORE_STAMP)
 	$(call need_chapter,$*)
 	@$(PY) tools/grade.py "$(call chapter_dir,$*)"
 
-progress: $(CORE_STAMP) ## Which tasks you have solved, and the next one with its hint
+progress: $(CORE_STAMP)
 	@$(PY) tools/progress.py
 
 reset-%:
 	$(call need_chapter,$*)
 	@$(PYTHON) tools/reset_chapter.py "$(call chapter_dir,$*)"
 
-lint: $(CORE_STAMP) ## ruff check and ruff format --check over the whole repository
+lint: $(CORE_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-format: $(CORE_STAMP) ## Fix what ruff can fix and format every file
+format: $(CORE_STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-snapshots: $(CORE_STAMP) $(MODEL_STAMP) ## Rewrite each chapter's OpenAPI snapshot after a deliberate API change
+snapshots:
+	@test -n "$(INSTRUCTORS)" || { echo "error: make snapshots is for the course's authors: it would accept any change to what /docs shows. Your operations go under tags=[\"exercises\"], which the snapshot leaves out; put the given operations back as they were handed out." >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(CORE_STAMP) $(MODEL_STAMP)
 	UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q -k test_openapi_schema_matches_snapshot
 
-screenshots: $(CORE_STAMP) $(MODEL_STAMP) ## Retake the Swagger UI pictures in each lesson's images/ (needs Chromium)
+screenshots: $(CORE_STAMP) $(MODEL_STAMP)
 	$(PY) tools/browser/screenshots.py
 
-student-edition: $(CORE_STAMP) $(MODEL_STAMP) ## Write the student edition (solutions removed) to DEST=dist/student-edition
-	@test -f tools/student_edition.py || { echo "error: this is the student edition already." >&2; exit 1; }
+student-edition: $(CORE_STAMP)
+	@test -n "$(INSTRUCTORS)" || { echo "error: this is the student edition already." >&2; exit 1; }
 	$(PY) tools/student_edition.py "$(DEST)"
+
+gradescope: student-edition
+	$(PY) tools/gradescope.py "$(DEST)" dist/gradescope/autograder.zip
+
+SUBMISSIONS ?= submissions
+grade-class: student-edition $(MODEL_STAMP)
+	$(PY) tools/grade_class.py "$(DEST)" "$(SUBMISSIONS)"
+
+mutants: $(CORE_STAMP) $(MODEL_STAMP)
+	@test -n "$(INSTRUCTORS)" || { echo "error: mutation testing needs the solutions: the course's authors run it." >&2; exit 1; }
+	$(PY) tools/mutants.py $(if $(CHAPTER),"$(call chapter_dir,$(CHAPTER))")
 
 DOCKER_IMAGE := part6-api-server
 DOCKER_CONTAINER := api-server

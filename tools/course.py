@@ -33,6 +33,7 @@ class Task:
     title: str
     points: int
     hint: str
+    text: str = ""  # what the lesson asks, between the title and the hint
 
 
 def chapters(root: Path = ROOT) -> list[str]:
@@ -52,6 +53,7 @@ def lesson_tasks(chapter: str, root: Path = ROOT) -> list[Task]:
     for index, match in enumerate(starts):
         end = starts[index + 1].start() if index + 1 < len(starts) else len(lesson)
         hint = HINT.search(lesson, match.end(), end)
+        asked = lesson[match.end() : hint.start() if hint else end]
         tasks.append(
             Task(
                 id=match["id"],
@@ -60,6 +62,7 @@ def lesson_tasks(chapter: str, root: Path = ROOT) -> list[Task]:
                 title=match["title"].strip(),
                 points=int(match["points"]),
                 hint=textwrap.dedent(hint["text"]).strip() if hint else "",
+                text=" ".join(asked.split()).lstrip(". "),
             )
         )
     return tasks

@@ -1,19 +1,28 @@
 """`make reset-N` (student edition only): put chapter N's files back as they were handed out.
 
-The handout is the repository's first commit. Every file of the chapter that it holds is
-restored; files you added are left alone. It asks first, unless YES=1 is given.
+The handout is the commit whose grading-manifest.json the Classroom workflow pins (the
+repository's first commit when that workflow is absent). Every file of the chapter that the
+handout holds is restored; files you added stay. What it replaces is first copied to
+.course/backups/<chapter>-<time>/, so nothing is lost. In a terminal it asks first (YES=1
+skips the question); without one (an editor's task runner) it goes ahead, since the backup
+keeps your work.
 
 Usage: python tools/reset_chapter.py CHAPTER_FOLDER
 """
 
+import hashlib
 import os
+import re
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import manifest
 
 ROOT = Path(__file__).resolve().parents[1]
+BACKUPS = ROOT / ".course" / "backups"
 
 
 def git(*arguments: str) -> str:
@@ -22,23 +31,61 @@ def git(*arguments: str) -> str:
     ).stdout.strip()
 
 
+def handout_commit() -> str:
+    workflow = ROOT / manifest.WORKFLOW
+    pin = re.search(r"^  PIN: (\w+)$", workflow.read_text(), re.M) if workflow.is_file() else None
+    if pin:
+        for commit in git("rev-list", "--all").split():
+            try:
+                shown = subprocess.run(
+                    ["git", "show", f"{commit}:{manifest.NAME}"],
+                    cwd=ROOT,
+                    capture_output=True,
+                    check=True,
+                ).stdout
+            except subprocess.CalledProcessError:
+                continue
+            if hashlib.sha256(shown).hexdigest() == pin[1]:
+                return commit
+    return git("rev-list", "--max-parents=0", "HEAD").splitlines()[-1]
+
+
 def main() -> int:
     chapter = sys.argv[1]
     if manifest.load(ROOT) is None:
         print("make reset-N works in the student edition; here it would erase the solutions.")
         return 1
     try:
-        handout = git("rev-list", "--max-parents=0", "HEAD").splitlines()[-1]
+        handout = handout_commit()
+        files = git("ls-tree", "-r", "--name-only", handout, "--", chapter).splitlines()
     except (subprocess.CalledProcessError, FileNotFoundError, IndexError):
-        print("make reset-N needs the edition's git history (its first commit is the handout).")
+        print("make reset-N needs the edition's git history (it holds the handout).")
         return 1
-    print(f"This puts every file of {chapter}/ back as it was handed out.")
-    print("Your changes to those files are lost (files you added stay).")
-    if os.environ.get("YES") != "1" and input("Type yes to go on: ").strip().lower() != "yes":
+    changed = [
+        name
+        for name in files
+        if not (ROOT / name).is_file()
+        or (ROOT / name).read_bytes()
+        != subprocess.run(
+            ["git", "show", f"{handout}:{name}"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+    ]
+    if not changed:
+        print(f"{chapter}/ is as it was handed out: nothing to reset.")
+        return 0
+    print(f"This puts {len(changed)} file(s) of {chapter}/ back as they were handed out:")
+    print("\n".join(f"  {name}" for name in changed))
+    asks = os.environ.get("YES") != "1" and sys.stdin.isatty()
+    if asks and input("Your versions go to a backup first. Type yes to go on: ").strip() != "yes":
         print("Nothing changed.")
         return 1
-    git("checkout", handout, "--", chapter)
-    print(f"{chapter}/ is back to its starter files.")
+    backup = BACKUPS / f"{chapter}-{time.strftime('%Y%m%d-%H%M%S')}"
+    for name in changed:
+        if (ROOT / name).is_file():
+            (backup / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, backup / name)
+    git("checkout", handout, "--", *changed)
+    print(f"{chapter}/ is back to its starter files. Your versions: {backup.relative_to(ROOT)}/")
     return 0
 
 

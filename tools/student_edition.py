@@ -27,7 +27,6 @@ INSTRUCTOR_ONLY = {
     ".ci/run",
     ".github/workflows/ci.yml",
     "README.md",
-    "tools/classroom_workflow.py",
     "tools/conftest.py",
     "tools/loop_timings.txt",
     "tools/measure_loop.sh",
@@ -69,9 +68,6 @@ def write_files(output: Path) -> None:
         rewritten += variants.write_chapter(chapter, output)
     variants.remove_unused_imports(rewritten)
     shutil.copyfile(TEMPLATES / "README.md", output / "README.md")
-    workflow = output / ".github" / "workflows" / "classroom.yml"
-    workflow.parent.mkdir(parents=True, exist_ok=True)
-    workflow.write_text(classroom_workflow.render(course.all_tasks(ROOT)))
 
 
 def normalise_modes(output: Path) -> None:
@@ -99,7 +95,10 @@ def build(output: Path) -> None:
     output.mkdir(parents=True)
     write_files(output)
     files = [p.relative_to(output) for p in output.rglob("*") if p.is_file()]
-    manifest.write(output, files)
+    pin = manifest.write(output, files)
+    workflow = output / manifest.WORKFLOW
+    workflow.parent.mkdir(parents=True, exist_ok=True)
+    workflow.write_text(classroom_workflow.render(course.all_tasks(ROOT), pin))
     normalise_modes(output)
     commit(output)
 

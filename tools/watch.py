@@ -1,21 +1,25 @@
 """`make watch-N`: run chapter N's quick checks now, then again each time a file is saved.
 
-Watching is `watchfiles` (what uvicorn's --reload uses): it waits for changes without
-polling and runs the checks once per burst of saves. Stop it with Ctrl+C.
+After each run it shows where each task of the chapter stands, and the next one to work on
+with its first message. Watching is `watchfiles` (what uvicorn's --reload uses): it waits for
+changes without polling and runs the checks once per burst of saves. Ctrl+C stops it.
 
-Usage: python tools/watch.py CHAPTER_FOLDER [PYTEST_OPTION ...]
+Usage: python tools/watch.py CHAPTER_FOLDER
 """
 
 import contextlib
-import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
+import course
+import task_checks
 from watchfiles import PythonFilter, watch
 
 ROOT = Path(__file__).resolve().parents[1]
 # Besides .py files, chapter 06 grades its Dockerfile and compose.yaml.
-WATCHED_NAMES = {"Dockerfile", "compose.yaml"}
+WATCHED_NAMES = {"Dockerfile", "compose.yaml", ".env"}
+SHOWN_LINES = 12
 
 
 class ChapterFilter(PythonFilter):
@@ -23,22 +27,36 @@ class ChapterFilter(PythonFilter):
         return Path(path).name in WATCHED_NAMES or super().__call__(change, path)
 
 
-def check(chapter: str, options: list[str]) -> None:
-    command = [sys.executable, "-m", "pytest", chapter, "-q", "--no-header", *options]
-    result = subprocess.run(command, cwd=ROOT, check=False)
-    state = "all checks pass" if result.returncode == 0 else "some checks fail"
-    print(
-        f"\n[watch] {state}. Save a file in {chapter}/ to run them again; Ctrl+C stops.", flush=True
-    )
+def check(chapter: str) -> None:
+    results = task_checks.run(chapter)
+    tasks = course.lesson_tasks(chapter, ROOT)
+    states = {task.id: task_checks.solved(results, task.id) for task in tasks}
+    given = [r for r in results if r["task"] is None and r["status"] in {"fail", "error"}]
+    print("\n[watch] " + "   ".join(f"{t} {'done' if ok else 'todo'}" for t, ok in states.items()))
+    if given:
+        print(f"[watch] {len(given)} check(s) of the given code fail: your change broke them.")
+    upcoming = [task for task in tasks if not states[task.id]]
+    if upcoming:
+        task = upcoming[0]
+        print(f"[watch] next: {task.id} {task.title} ({task.points} points)")
+        message = task_checks.first_message(results, task.id)
+        if message:
+            lines = message.splitlines()
+            shown = lines[:SHOWN_LINES] + (["..."] if len(lines) > SHOWN_LINES else [])
+            print(textwrap.indent("\n".join(shown), "        "))
+        print(f"[watch] stuck? make hint TASK={task.id}")
+    else:
+        print("[watch] every task of this chapter is solved.")
+    print(f"[watch] save a file in {chapter}/ to run the checks again; Ctrl+C stops.", flush=True)
 
 
 def main() -> None:
-    chapter, *options = sys.argv[1:]
-    check(chapter, options)
+    chapter = sys.argv[1]
+    check(chapter)
     # debounce: saves closer together than this count as one; the checks run once after them.
     for _changes in watch(ROOT / chapter, watch_filter=ChapterFilter(), debounce=300, step=50):
         print("\n[watch] change seen, running the checks again...\n", flush=True)
-        check(chapter, options)
+        check(chapter)
 
 
 if __name__ == "__main__":

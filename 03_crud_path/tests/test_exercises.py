@@ -13,15 +13,21 @@ from pathlib import Path
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    rule,
+    run_state_machine_as_test,
+)
 
 from testkit.checks import segment
 from testkit.plugin import chapter_of, fresh
-from testkit.strategies import names
+from testkit.strategies import names, near
 
 CHAPTER = chapter_of(Path(__file__))
 SUCCESS = {"status": "success"}
 nicknames = st.one_of(st.sampled_from(["cat", "Cat", "catherine", "dog", "é"]), names())
+people = st.lists(st.tuples(names(), nicknames), max_size=6)
 
 
 class Store(RuleBasedStateMachine):
@@ -35,7 +41,19 @@ class Store(RuleBasedStateMachine):
     def not_found(self, name: str) -> dict[str, str]:
         return {"detail": f"User {name!r} not found."}
 
+    def a_name(self, data: st.DataObject, label: str = "name") -> str:
+        """A stored name, or one that differs a little, or any: collisions on purpose."""
+        return data.draw(near(set(self.users)), label=label)
+
+    @initialize(users=people)
+    def some_users(self, users: list[tuple[str, str]]) -> None:
+        for name, nickname in users:
+            self.create(name, nickname)
+
     @rule(name=names(), nickname=nicknames)
+    def create_user(self, name: str, nickname: str) -> None:
+        self.create(name, nickname)
+
     def create(self, name: str, nickname: str) -> None:
         answer = self.api.post(f"/users/name/{segment(name)}/nickname/{segment(nickname)}")
         if name in self.users:
@@ -45,8 +63,9 @@ class Store(RuleBasedStateMachine):
             self.api.expect(answer, 201, SUCCESS, hint="Creating a user (given code).")
             self.users[name] = nickname
 
-    @rule(name=names(), nickname=nicknames)
-    def update(self, name: str, nickname: str) -> None:
+    @rule(data=st.data(), nickname=nicknames)
+    def update(self, data: st.DataObject, nickname: str) -> None:
+        name = self.a_name(data)
         answer = self.api.put(f"/users/name/{segment(name)}/nickname/{segment(nickname)}")
         if name in self.users:
             self.api.expect(answer, 200, SUCCESS, hint="Changing a nickname (given code).")
@@ -54,8 +73,9 @@ class Store(RuleBasedStateMachine):
         else:
             self.api.expect(answer, 404, self.not_found(name), hint="Unknown user (given code).")
 
-    @rule(name=names())
-    def delete(self, name: str) -> None:
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        name = self.a_name(data)
         answer = self.api.delete(f"/users/name/{segment(name)}")
         if self.users.pop(name, None) is not None:
             self.api.expect(answer, 200, SUCCESS, hint="Deleting a user (given code).")
@@ -86,8 +106,9 @@ class ListEveryone(Store):
 
 
 class ReverseLookup(Store):
-    @rule(nickname=nicknames)
-    def find_by_nickname(self, nickname: str) -> None:
+    @rule(data=st.data())
+    def find_by_nickname(self, data: st.DataObject) -> None:
+        nickname = data.draw(near(set(self.users.values())), label="nickname")
         self.api.expect(
             self.api.get(f"/users/nickname/{segment(nickname)}"),
             200,
@@ -98,8 +119,9 @@ class ReverseLookup(Store):
 
 
 class Rename(Store):
-    @rule(name=names(), new_name=names())
-    def rename(self, name: str, new_name: str) -> None:
+    @rule(data=st.data())
+    def rename(self, data: st.DataObject) -> None:
+        name, new_name = self.a_name(data), self.a_name(data, "new_name")
         answer = self.api.put(f"/users/name/{segment(name)}/rename/{segment(new_name)}")
         rule_text = (
             "PUT /users/name/{name}/rename/{new_name}: 404 when `name` is unknown; else 409 "

@@ -13,11 +13,16 @@ from pathlib import Path
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    rule,
+    run_state_machine_as_test,
+)
 
 from testkit.checks import Api, Response
 from testkit.plugin import chapter_of, fresh
-from testkit.strategies import POOL, names
+from testkit.strategies import POOL, names, near
 
 CHAPTER = chapter_of(Path(__file__))
 SUCCESS = {"status": "success"}
@@ -41,7 +46,19 @@ class Store(RuleBasedStateMachine):
         self.api = fresh(CHAPTER)
         self.users: dict[str, str] = {}
 
+    def a_name(self, data: st.DataObject, label: str = "name") -> str:
+        """A stored name, or one that differs a little, or any: collisions on purpose."""
+        return data.draw(st.one_of(near(set(self.users)), query_names), label=label)
+
+    @initialize(users=st.lists(st.tuples(query_names, names()), max_size=8))
+    def some_users(self, users: list[tuple[str, str]]) -> None:
+        for name, nickname in users:
+            self.create(name, nickname)
+
     @rule(name=query_names, nickname=names())
+    def create_user(self, name: str, nickname: str) -> None:
+        self.create(name, nickname)
+
     def create(self, name: str, nickname: str) -> None:
         answer = self.api.post("/users", params={"name": name, "nickname": nickname})
         if name in self.users:
@@ -51,8 +68,9 @@ class Store(RuleBasedStateMachine):
             self.api.expect(answer, 201, SUCCESS, hint="Creating a user (given code).")
             self.users[name] = nickname
 
-    @rule(name=query_names, nickname=names())
-    def update(self, name: str, nickname: str) -> None:
+    @rule(data=st.data(), nickname=names())
+    def update(self, data: st.DataObject, nickname: str) -> None:
+        name = self.a_name(data)
         answer = self.api.put("/users", params={"name": name, "nickname": nickname})
         if name in self.users:
             self.api.expect(answer, 200, SUCCESS, hint="Changing a nickname (given code).")
@@ -61,8 +79,9 @@ class Store(RuleBasedStateMachine):
             missing = {"detail": f"User {name!r} not found."}
             self.api.expect(answer, 404, missing, hint="Unknown user (given code).")
 
-    @rule(name=query_names)
-    def delete(self, name: str) -> None:
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        name = self.a_name(data)
         answer = self.api.delete("/users", params={"name": name})
         if self.users.pop(name, None) is not None:
             self.api.expect(answer, 200, SUCCESS, hint="Deleting a user (given code).")
@@ -132,8 +151,10 @@ prefixes = st.one_of(
 
 
 class PrefixSearch(Store):
-    @rule(prefix=prefixes)
-    def search(self, prefix: str) -> None:
+    @rule(data=st.data())
+    def search(self, data: st.DataObject) -> None:
+        cuts = {name[:cut] for name in self.users for cut in (1, 2, 3)}
+        prefix = data.draw(st.one_of(near(cuts | set(self.users), 32), prefixes), label="prefix")
         answer = self.api.get("/users/search", params={"prefix": prefix})
         if not 1 <= len(prefix) <= 32:
             expect_422_at(self.api, answer, ["query", "prefix"], SEARCH_RULE)
@@ -160,8 +181,10 @@ NICKNAMES_RULE = (
 
 
 class ManyNames(Store):
-    @rule(asked=st.lists(query_names, min_size=0, max_size=21))
-    def read_many(self, asked: list[str]) -> None:
+    @rule(data=st.data())
+    def read_many(self, data: st.DataObject) -> None:
+        one = st.one_of(near(set(self.users)), query_names)
+        asked = data.draw(st.lists(one, min_size=0, max_size=21), label="asked")
         answer = self.api.get("/users/nicknames", params={"name": asked})
         if not 1 <= len(asked) <= 20:
             expect_422_at(self.api, answer, ["query", "name"], NICKNAMES_RULE)

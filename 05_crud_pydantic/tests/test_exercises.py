@@ -15,17 +15,22 @@ from typing import Any
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    rule,
+    run_state_machine_as_test,
+)
 
 from testkit.checks import Api, Response
 from testkit.plugin import chapter_of, fresh
-from testkit.strategies import names
+from testkit.strategies import names, near
 
 CHAPTER = chapter_of(Path(__file__))
 SUCCESS = {"status": "success"}
 too_long = "n" * 33
 fields = st.one_of(names(32), st.sampled_from(["", too_long, "n" * 32]))
-ids = st.one_of(st.integers(0, 8), st.just(10**20))
+ids = st.one_of(st.integers(0, 8), st.just(10**20), st.just(2**63))
 
 
 @dataclass
@@ -59,7 +64,24 @@ class Store(RuleBasedStateMachine):
     def by_id(self, user_id: int) -> User | None:
         return next((user for user in self.users.values() if user.id == user_id), None)
 
+    def a_name(self, data: st.DataObject, label: str = "name") -> str:
+        """A stored name, or one that differs a little, or any: collisions on purpose."""
+        return data.draw(near(set(self.users), 32), label=label)
+
+    def an_id(self, data: st.DataObject) -> int:
+        """An id in use, one deleted or never given, 0, or one past every 64-bit integer."""
+        given = list(range(0, self.next_id + 2))
+        return data.draw(st.one_of(st.sampled_from(given), ids), label="user_id")
+
+    @initialize(users=st.lists(st.tuples(names(32), names(32)), max_size=6))
+    def some_users(self, users: list[tuple[str, str]]) -> None:
+        for name, nickname in users:
+            self.create(name, nickname)
+
     @rule(name=fields, nickname=fields)
+    def create_user(self, name: str, nickname: str) -> None:
+        self.create(name, nickname)
+
     def create(self, name: str, nickname: str) -> None:
         answer = self.api.post("/users", json={"name": name, "nickname": nickname})
         if not (valid(name) and valid(nickname)):
@@ -73,8 +95,9 @@ class Store(RuleBasedStateMachine):
             self.users[name] = User(self.next_id, name, nickname)
             self.next_id += 1
 
-    @rule(name=names(32), nickname=names(32))
-    def update(self, name: str, nickname: str) -> None:
+    @rule(data=st.data(), nickname=names(32))
+    def update(self, data: st.DataObject, nickname: str) -> None:
+        name = self.a_name(data)
         answer = self.api.put("/users", json={"name": name, "nickname": nickname})
         if name in self.users:
             self.api.expect(answer, 200, SUCCESS, hint="Changing a nickname (given code).")
@@ -83,8 +106,9 @@ class Store(RuleBasedStateMachine):
             missing = {"detail": f"User {name!r} not found."}
             self.api.expect(answer, 404, missing, hint="Unknown user (given code).")
 
-    @rule(name=names(32))
-    def delete(self, name: str) -> None:
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        name = self.a_name(data)
         answer = self.api.delete("/users", params={"name": name})
         if self.users.pop(name, None) is not None:
             self.api.expect(answer, 200, SUCCESS, hint="Deleting a user (given code).")
@@ -107,8 +131,9 @@ READ_RULE = (
 
 
 class ReadById(Store):
-    @rule(user_id=ids)
-    def read(self, user_id: int) -> None:
+    @rule(data=st.data())
+    def read(self, data: st.DataObject) -> None:
+        user_id = self.an_id(data)
         user = self.by_id(user_id)
         answer = self.api.get(f"/users/{user_id}")
         if user is None:
@@ -164,12 +189,11 @@ patch_values = st.one_of(st.none(), fields)
 
 
 class Patch(Store):
-    @rule(
-        user_id=ids,
-        name=st.one_of(st.just("absent"), patch_values),
-        nickname=st.one_of(st.just("absent"), patch_values),
-    )
-    def patch(self, user_id: int, name: str | None, nickname: str | None) -> None:
+    @rule(data=st.data(), nickname=st.one_of(st.just("absent"), patch_values))
+    def patch(self, data: st.DataObject, nickname: str | None) -> None:
+        user_id = self.an_id(data)
+        names_now = st.one_of(near(set(self.users), 32), patch_values)
+        name = data.draw(st.one_of(st.just("absent"), names_now), label="name")
         body = {k: v for k, v in (("name", name), ("nickname", nickname)) if v != "absent"}
         answer = self.api.patch(f"/users/{user_id}", json=body)
         user = self.by_id(user_id)

@@ -201,18 +201,15 @@ def test_slots_show_what_each_slot_holds() -> None:
     api = fresh(CHAPTER, spec(gated=True, MAX_BATCH_SIZE="3", TESTKIT_STEP_S="0.02"))
     host = shared()
     host.call("close_gate")
-    api.post("/jobs", json={"prompt": "ab", "max_new_tokens": 100})
+    jobs = [api.post("/jobs", json={"prompt": "ab", "max_new_tokens": 100}).json()["id"]]
     wait_for(lambda: host.call("wait_entered", 1), "the first job to reach the model")
     first = api.get("/stats/slots")
-    api.post("/jobs", json={"prompt": "cde", "max_new_tokens": 3})  # ends first
-    api.post("/jobs", json={"prompt": "f", "max_new_tokens": 100})
-    seen: list[Any] = []
+    for prompt, tokens in (("cde", 3), ("f", 100)):  # "cde" ends first
+        jobs.append(
+            api.post("/jobs", json={"prompt": prompt, "max_new_tokens": tokens}).json()["id"]
+        )
     host.call("open_gate")
-    deadline = time.monotonic() + WAIT_AT_MOST_S
-    while not seen or (isinstance(seen[-1], list) and seen[-1]):
-        if time.monotonic() > deadline:
-            break
-        seen.append(api.client.get("/stats/slots").json())
+    seen = watch_slots(api, dict.fromkeys(jobs, 0))
     api.expect(
         first, 200, [{"slot": 0, "prompt_tokens": 2, "generated_tokens": 0}], hint=SLOTS_RULE
     )

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.internal.conjecture import engine
 
 from testkit import apphost
 from testkit.checks import Api, Mismatch, check
@@ -43,6 +44,10 @@ settings.register_profile(
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
 settings.load_profile(os.environ.get("COURSE_HYPOTHESIS_PROFILE", "course"))
+# Hypothesis shrinks a failure for up to 300 s; each step here is an HTTP request, so that can
+# be minutes. After 15 s the shortest run found so far is shown: short enough to read.
+if hasattr(engine, "MAX_SHRINKING_SECONDS"):
+    engine.MAX_SHRINKING_SECONDS = 15
 
 Spec = dict[str, Any]
 

@@ -29,3 +29,17 @@ def names(max_size: int = 12) -> st.SearchStrategy[str]:
     """Mostly from the pool, sometimes made up; always 1 to `max_size` characters."""
     pool = [name for name in POOL if len(name) <= max_size]
     return st.one_of(st.sampled_from(pool), st.sampled_from(pool), made_up(max_size))
+
+
+def near(values: list[str] | set[str], max_size: int = 12) -> st.SearchStrategy[str]:
+    """A value that is in `values`, or differs from one of them only a little (another case,
+    one character less or more), or any name: where equality, case and prefixes get mixed up."""
+    if not values:
+        return names(max_size)
+    known = sorted(values)
+    changed = {v.swapcase() for v in known} | {v[:-1] for v in known} | {v + "x" for v in known}
+    changed = {v for v in changed if 1 <= len(v) <= max_size and v == v.strip() and v.strip(".")}
+    choices = [st.sampled_from(known), st.sampled_from(known), names(max_size)]
+    if changed - set(known):
+        choices.append(st.sampled_from(sorted(changed - set(known))))
+    return st.one_of(choices)
