@@ -1,8 +1,8 @@
 """The checksums of the files that grade a student: tests, lessons, tooling, CI configuration.
 
-The student edition carries them in `grading-manifest.json`; `make grade` names every file
-that differs from it, and the Classroom workflow puts the handout's copies back before it
-grades (tools/restore_handout.py).
+The student edition carries them in `grading-manifest.json`: `make grade` in a student's
+repository names every file that differs from it (and the grade does not count), and the
+Classroom workflow finds the handout by this file's SHA-256 (tools/classroom_workflow.py).
 """
 
 import hashlib
@@ -50,14 +50,35 @@ def load(root: Path) -> dict[str, str] | None:
     return json.loads(path.read_text())["files"] if path.is_file() else None
 
 
+# Files that configure or extend pytest, Python or make wherever they lie.
+STEERING = {
+    "conftest.py",
+    "pytest.ini",
+    ".pytest.ini",
+    "tox.ini",
+    "setup.cfg",
+    "sitecustomize.py",
+    "usercustomize.py",
+    "GNUmakefile",
+    "makefile",
+}
+SKIPPED = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", "grade"}
+
+
 def extra_files(root: Path, expected: dict[str, str]) -> list[str]:
-    """Files that could change a grade but are not in the handout: tests, conftest.py files."""
+    """Files that could change a grade but are not in the handout: tests, conftest.py files,
+    pytest, tox, make or Python start-up configuration, and Python files at the top."""
     found = []
     for folder, subfolders, names in os.walk(root):
-        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d != "__pycache__"]
+        subfolders[:] = [d for d in subfolders if d not in SKIPPED and d != "dist"]
         for name in names:
             relative = (Path(folder) / name).relative_to(root)
-            graded = "tests" in relative.parts[:-1] or name == "conftest.py"
+            graded = (
+                "tests" in relative.parts[:-1]
+                or name in STEERING
+                or (len(relative.parts) == 1 and name.endswith((".py", ".pth")))
+                or (relative.parts[0] in {"tools", ".github"} and relative.as_posix() != WORKFLOW)
+            )
             if graded and not name.endswith(".pyc") and relative.as_posix() not in expected:
                 found.append(relative.as_posix())
     return sorted(found)

@@ -10,6 +10,7 @@ import pytest
 
 from testkit.checks import Api, Mismatch
 from testkit.plugin import chapter_of
+from testkit.snapshot import check_operation_is_an_exercise
 from testkit.source import handlers
 
 CHAPTER = chapter_of(Path(__file__))
@@ -35,11 +36,14 @@ def test_about_names_the_chapter(api: Api) -> None:
 def test_about_is_documented_under_exercises(api: Api) -> None:
     shown = operation(api, "GET", "/about")
     got = f"summary {shown.get('summary')!r}, tags {shown.get('tags')}"
-    if not shown.get("summary") or shown.get("tags") != ["exercises"]:
+    # Without summary=, FastAPI makes one up from the function's name: read_about, "Read About".
+    function = str(shown.get("operationId", "")).removesuffix("_about_get")
+    made_up = function.replace("_", " ").title()
+    if shown.get("summary") in (None, "", made_up) or shown.get("tags") != ["exercises"]:
         api.fail(
             "Give GET /about a summary and the exercises tag, as read_root has its own: "
             '@app.get("/about", summary="...", tags=["exercises"]).',
-            expected="a summary, and tags ['exercises']",
+            expected="a summary of your own, and tags ['exercises']",
             got=got,
         )
 
@@ -69,6 +73,15 @@ def test_ping_handler_is_async() -> None:
             f"The /ping handler `{handler.name}` ({handler.file}, line {handler.line}) is a "
             "plain `def`; write it with `async def`."
         )
+    blocking = [h for h in found if h.blocking_calls]
+    if blocking:
+        handler = blocking[0]
+        raise Mismatch(
+            f"The /ping handler `{handler.name}` is an `async def` that blocks the event loop: "
+            f"{', '.join(handler.blocking_calls)} in {handler.file}. While it sleeps, no other "
+            "request is answered: this is the one line the lesson says makes async unsafe "
+            "(`await asyncio.sleep(...)` would wait without blocking)."
+        )
 
 
 @pytest.mark.task(id="ch01.ex3")
@@ -85,3 +98,15 @@ def test_hello_txt_is_plain_text(api: Api) -> None:
             got=f"{response.status_code}, content-type {content_type}, "
             f"body {response.text[:200]!r}",
         )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("GET", "/about", marks=pytest.mark.task(id="ch01.ex1")),
+        pytest.param("GET", "/ping", marks=pytest.mark.task(id="ch01.ex2")),
+        pytest.param("GET", "/hello.txt", marks=pytest.mark.task(id="ch01.ex3")),
+    ],
+)
+def test_the_operation_is_listed_under_exercises(api: Api, method: str, path: str) -> None:
+    check_operation_is_an_exercise(api.get("/openapi.json").json(), method, path)

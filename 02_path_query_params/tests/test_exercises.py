@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from testkit.checks import Api, Response, segment
 from testkit.plugin import chapter_of, fresh
+from testkit.snapshot import check_operation_is_an_exercise
 from testkit.strategies import made_up
 
 CHAPTER = chapter_of(Path(__file__))
@@ -172,3 +173,15 @@ def test_item_name_needs_an_integer(api: Api) -> None:
         },
         hint="Type item_id as int, so that FastAPI refuses a word.",
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("GET", "/models/{model_name}", marks=pytest.mark.task(id="ch02.ex1")),
+        pytest.param("GET", "/search", marks=pytest.mark.task(id="ch02.ex2")),
+        pytest.param("GET", "/items/{item_id}/name", marks=pytest.mark.task(id="ch02.ex3")),
+    ],
+)
+def test_the_operation_is_listed_under_exercises(api: Api, method: str, path: str) -> None:
+    check_operation_is_an_exercise(api.get("/openapi.json").json(), method, path)

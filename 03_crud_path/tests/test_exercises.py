@@ -20,8 +20,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from testkit.checks import segment
+from testkit.checks import Api, segment
 from testkit.plugin import chapter_of, fresh
+from testkit.snapshot import check_operation_is_an_exercise
 from testkit.strategies import names, near
 
 CHAPTER = chapter_of(Path(__file__))
@@ -31,7 +32,12 @@ people = st.lists(st.tuples(names(), nicknames), max_size=6)
 
 
 class Store(RuleBasedStateMachine):
-    """The given operations, sent to the app and applied to a dict of name -> nickname."""
+    """The given operations, sent to the app and applied to a dict of name -> nickname.
+
+    One rule changes the store (a create, an update or a delete, drawn each time), so that a
+    task's own rule is chosen about as often as all of them; after every change, `observe`
+    runs the task's check once more (a task that reads overrides it).
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -45,14 +51,24 @@ class Store(RuleBasedStateMachine):
         """A stored name, or one that differs a little, or any: collisions on purpose."""
         return data.draw(near(set(self.users)), label=label)
 
+    def observe(self, data: st.DataObject) -> None:
+        """The task's check, after each change (nothing for a task that changes the store)."""
+
     @initialize(users=people)
     def some_users(self, users: list[tuple[str, str]]) -> None:
         for name, nickname in users:
             self.create(name, nickname)
 
-    @rule(name=names(), nickname=nicknames)
-    def create_user(self, name: str, nickname: str) -> None:
-        self.create(name, nickname)
+    @rule(data=st.data())
+    def change(self, data: st.DataObject) -> None:
+        kind = data.draw(st.sampled_from(["create", "create", "update", "delete"]), label="kind")
+        if kind == "create":
+            self.create(data.draw(names(), label="name"), data.draw(nicknames, label="nickname"))
+        elif kind == "update":
+            self.update(self.a_name(data), data.draw(nicknames, label="nickname"))
+        else:
+            self.delete(self.a_name(data))
+        self.observe(data)
 
     def create(self, name: str, nickname: str) -> None:
         answer = self.api.post(f"/users/name/{segment(name)}/nickname/{segment(nickname)}")
@@ -63,9 +79,7 @@ class Store(RuleBasedStateMachine):
             self.api.expect(answer, 201, SUCCESS, hint="Creating a user (given code).")
             self.users[name] = nickname
 
-    @rule(data=st.data(), nickname=nicknames)
-    def update(self, data: st.DataObject, nickname: str) -> None:
-        name = self.a_name(data)
+    def update(self, name: str, nickname: str) -> None:
         answer = self.api.put(f"/users/name/{segment(name)}/nickname/{segment(nickname)}")
         if name in self.users:
             self.api.expect(answer, 200, SUCCESS, hint="Changing a nickname (given code).")
@@ -73,9 +87,7 @@ class Store(RuleBasedStateMachine):
         else:
             self.api.expect(answer, 404, self.not_found(name), hint="Unknown user (given code).")
 
-    @rule(data=st.data())
-    def delete(self, data: st.DataObject) -> None:
-        name = self.a_name(data)
+    def delete(self, name: str) -> None:
         answer = self.api.delete(f"/users/name/{segment(name)}")
         if self.users.pop(name, None) is not None:
             self.api.expect(answer, 200, SUCCESS, hint="Deleting a user (given code).")
@@ -93,6 +105,9 @@ class Store(RuleBasedStateMachine):
 
 
 class ListEveryone(Store):
+    def observe(self, data: st.DataObject) -> None:
+        self.list_users()
+
     @rule()
     def list_users(self) -> None:
         everyone = [{"name": n, "nickname": k} for n, k in sorted(self.users.items())]
@@ -106,6 +121,9 @@ class ListEveryone(Store):
 
 
 class ReverseLookup(Store):
+    def observe(self, data: st.DataObject) -> None:
+        self.find_by_nickname(data)
+
     @rule(data=st.data())
     def find_by_nickname(self, data: st.DataObject) -> None:
         nickname = data.draw(near(set(self.users.values())), label="nickname")
@@ -153,3 +171,17 @@ def test_reverse_lookup_matches_a_model_of_the_store() -> None:
 @pytest.mark.task(id="ch03.ex3")
 def test_rename_matches_a_model_of_the_store() -> None:
     run_state_machine_as_test(Rename)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("GET", "/users", marks=pytest.mark.task(id="ch03.ex1")),
+        pytest.param("GET", "/users/nickname/{nickname}", marks=pytest.mark.task(id="ch03.ex2")),
+        pytest.param(
+            "PUT", "/users/name/{name}/rename/{new_name}", marks=pytest.mark.task(id="ch03.ex3")
+        ),
+    ],
+)
+def test_the_operation_is_listed_under_exercises(api: Api, method: str, path: str) -> None:
+    check_operation_is_an_exercise(api.get("/openapi.json").json(), method, path)

@@ -22,6 +22,7 @@ from hypothesis.stateful import (
 
 from testkit.checks import Api, Response
 from testkit.plugin import chapter_of, fresh
+from testkit.snapshot import check_operation_is_an_exercise
 from testkit.strategies import POOL, names, near
 
 CHAPTER = chapter_of(Path(__file__))
@@ -39,7 +40,12 @@ def expect_422_at(api: Api, response: Response, where: list[str], hint: str) -> 
 
 
 class Store(RuleBasedStateMachine):
-    """The given operations, sent to the app and applied to a dict of name -> nickname."""
+    """The given operations, sent to the app and applied to a dict of name -> nickname.
+
+    One rule changes the store (a create, an update or a delete, drawn each time), so that a
+    task's own rule is chosen about as often as all of them; after every change, `observe`
+    runs the task's check once more, with arguments drawn afresh.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,9 +61,19 @@ class Store(RuleBasedStateMachine):
         for name, nickname in users:
             self.create(name, nickname)
 
-    @rule(name=query_names, nickname=names())
-    def create_user(self, name: str, nickname: str) -> None:
-        self.create(name, nickname)
+    def observe(self, data: st.DataObject) -> None:
+        """The task's check, after each change."""
+
+    @rule(data=st.data())
+    def change(self, data: st.DataObject) -> None:
+        kind = data.draw(st.sampled_from(["create", "create", "update", "delete"]), label="kind")
+        if kind == "create":
+            self.create(data.draw(query_names, label="name"), data.draw(names(), label="nickname"))
+        elif kind == "update":
+            self.update(self.a_name(data), data.draw(names(), label="nickname"))
+        else:
+            self.delete(self.a_name(data))
+        self.observe(data)
 
     def create(self, name: str, nickname: str) -> None:
         answer = self.api.post("/users", params={"name": name, "nickname": nickname})
@@ -68,9 +84,7 @@ class Store(RuleBasedStateMachine):
             self.api.expect(answer, 201, SUCCESS, hint="Creating a user (given code).")
             self.users[name] = nickname
 
-    @rule(data=st.data(), nickname=names())
-    def update(self, data: st.DataObject, nickname: str) -> None:
-        name = self.a_name(data)
+    def update(self, name: str, nickname: str) -> None:
         answer = self.api.put("/users", params={"name": name, "nickname": nickname})
         if name in self.users:
             self.api.expect(answer, 200, SUCCESS, hint="Changing a nickname (given code).")
@@ -79,9 +93,7 @@ class Store(RuleBasedStateMachine):
             missing = {"detail": f"User {name!r} not found."}
             self.api.expect(answer, 404, missing, hint="Unknown user (given code).")
 
-    @rule(data=st.data())
-    def delete(self, data: st.DataObject) -> None:
-        name = self.a_name(data)
+    def delete(self, name: str) -> None:
         answer = self.api.delete("/users", params={"name": name})
         if self.users.pop(name, None) is not None:
             self.api.expect(answer, 200, SUCCESS, hint="Deleting a user (given code).")
@@ -97,11 +109,15 @@ PAGES_RULE = (
 )
 
 
+skips = st.one_of(st.none(), st.integers(-2, 8), st.just(10**20))
+limits = st.one_of(st.none(), st.integers(-1, 5), st.sampled_from([99, 100, 101]))
+
+
 class Pages(Store):
-    @rule(
-        skip=st.one_of(st.none(), st.integers(-2, 8), st.just(10**20)),
-        limit=st.one_of(st.none(), st.integers(-1, 5), st.sampled_from([99, 100, 101])),
-    )
+    def observe(self, data: st.DataObject) -> None:
+        self.list_page(data.draw(skips, label="skip"), data.draw(limits, label="limit"))
+
+    @rule(skip=skips, limit=limits)
     def list_page(self, skip: int | None, limit: int | None) -> None:
         given = (("skip", skip), ("limit", limit))
         params = {key: value for key, value in given if value is not None}
@@ -151,6 +167,9 @@ prefixes = st.one_of(
 
 
 class PrefixSearch(Store):
+    def observe(self, data: st.DataObject) -> None:
+        self.search(data)
+
     @rule(data=st.data())
     def search(self, data: st.DataObject) -> None:
         cuts = {name[:cut] for name in self.users for cut in (1, 2, 3)}
@@ -181,6 +200,9 @@ NICKNAMES_RULE = (
 
 
 class ManyNames(Store):
+    def observe(self, data: st.DataObject) -> None:
+        self.read_many(data)
+
     @rule(data=st.data())
     def read_many(self, data: st.DataObject) -> None:
         one = st.one_of(near(set(self.users)), query_names)
@@ -228,3 +250,15 @@ def test_twenty_names_are_allowed(api: Api) -> None:
     expected = {name: name.upper() for name in asked}
     answer = api.get("/users/nicknames", params={"name": asked})
     api.expect(answer, 200, expected, hint=NICKNAMES_RULE)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("GET", "/users/all", marks=pytest.mark.task(id="ch04.ex1")),
+        pytest.param("GET", "/users/search", marks=pytest.mark.task(id="ch04.ex2")),
+        pytest.param("GET", "/users/nicknames", marks=pytest.mark.task(id="ch04.ex3")),
+    ],
+)
+def test_the_operation_is_listed_under_exercises(api: Api, method: str, path: str) -> None:
+    check_operation_is_an_exercise(api.get("/openapi.json").json(), method, path)

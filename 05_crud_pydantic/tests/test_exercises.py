@@ -24,6 +24,7 @@ from hypothesis.stateful import (
 
 from testkit.checks import Api, Response
 from testkit.plugin import chapter_of, fresh
+from testkit.snapshot import check_operation_is_an_exercise
 from testkit.strategies import names, near
 
 CHAPTER = chapter_of(Path(__file__))
@@ -53,7 +54,12 @@ def expect_422(api: Api, response: Response, hint: str) -> None:
 
 
 class Store(RuleBasedStateMachine):
-    """The given operations, sent to the app and applied to a model: users by name, next id."""
+    """The given operations, sent to the app and applied to a model: users by name, next id.
+
+    One rule changes the store (a create, an update or a delete, drawn each time), so that a
+    task's own rule is chosen about as often as all of them; after every change, `observe`
+    runs the task's check once more, with arguments drawn afresh.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -78,9 +84,19 @@ class Store(RuleBasedStateMachine):
         for name, nickname in users:
             self.create(name, nickname)
 
-    @rule(name=fields, nickname=fields)
-    def create_user(self, name: str, nickname: str) -> None:
-        self.create(name, nickname)
+    def observe(self, data: st.DataObject) -> None:
+        """The task's check, after each change."""
+
+    @rule(data=st.data())
+    def change(self, data: st.DataObject) -> None:
+        kind = data.draw(st.sampled_from(["create", "create", "update", "delete"]), label="kind")
+        if kind == "create":
+            self.create(data.draw(fields, label="name"), data.draw(fields, label="nickname"))
+        elif kind == "update":
+            self.update(self.a_name(data), data.draw(names(32), label="nickname"))
+        else:
+            self.delete(self.a_name(data))
+        self.observe(data)
 
     def create(self, name: str, nickname: str) -> None:
         answer = self.api.post("/users", json={"name": name, "nickname": nickname})
@@ -95,9 +111,7 @@ class Store(RuleBasedStateMachine):
             self.users[name] = User(self.next_id, name, nickname)
             self.next_id += 1
 
-    @rule(data=st.data(), nickname=names(32))
-    def update(self, data: st.DataObject, nickname: str) -> None:
-        name = self.a_name(data)
+    def update(self, name: str, nickname: str) -> None:
         answer = self.api.put("/users", json={"name": name, "nickname": nickname})
         if name in self.users:
             self.api.expect(answer, 200, SUCCESS, hint="Changing a nickname (given code).")
@@ -106,9 +120,7 @@ class Store(RuleBasedStateMachine):
             missing = {"detail": f"User {name!r} not found."}
             self.api.expect(answer, 404, missing, hint="Unknown user (given code).")
 
-    @rule(data=st.data())
-    def delete(self, data: st.DataObject) -> None:
-        name = self.a_name(data)
+    def delete(self, name: str) -> None:
         answer = self.api.delete("/users", params={"name": name})
         if self.users.pop(name, None) is not None:
             self.api.expect(answer, 200, SUCCESS, hint="Deleting a user (given code).")
@@ -131,6 +143,9 @@ READ_RULE = (
 
 
 class ReadById(Store):
+    def observe(self, data: st.DataObject) -> None:
+        self.read(data)
+
     @rule(data=st.data())
     def read(self, data: st.DataObject) -> None:
         user_id = self.an_id(data)
@@ -166,6 +181,9 @@ LIST_RULE = 'GET /users/all answers {"users": [...]}: every stored user, whole, 
 
 
 class ListAll(Store):
+    def observe(self, data: st.DataObject) -> None:
+        self.list_all()
+
     @rule()
     def list_all(self) -> None:
         everyone = sorted(self.users.values(), key=lambda user: user.id)
@@ -240,3 +258,15 @@ def test_patch_all_is_not_an_id(api: Api) -> None:
             expected="404 or 405",
             got=f"{answer.status_code} {answer.text[:200]}",
         )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("GET", "/users/{user_id}", marks=pytest.mark.task(id="ch05.ex1")),
+        pytest.param("GET", "/users/all", marks=pytest.mark.task(id="ch05.ex2")),
+        pytest.param("PATCH", "/users/{user_id}", marks=pytest.mark.task(id="ch05.ex3")),
+    ],
+)
+def test_the_operation_is_listed_under_exercises(api: Api, method: str, path: str) -> None:
+    check_operation_is_an_exercise(api.get("/openapi.json").json(), method, path)

@@ -26,6 +26,7 @@ from testkit import compose, dockerfile
 from testkit.apphost import shared
 from testkit.checks import Api, Mismatch
 from testkit.plugin import chapter_of, copy_chapter, fresh
+from testkit.snapshot import check_operation_is_an_exercise
 
 CHAPTER = chapter_of(Path(__file__))
 DEFAULT_TITLE = "Chapter 06 - The API on Docker"
@@ -211,3 +212,13 @@ def test_smoke_command_fails_when_the_api_fails(failing_api: int) -> None:
             "(urllib.request.urlopen raises on an error status: let it).\n"
             f"  command:  {compose.argv(smoke)}\n  got:      {ran(result)}"
         )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("GET", "/info", marks=pytest.mark.task(id="ch06.ex1")),
+    ],
+)
+def test_the_operation_is_listed_under_exercises(api: Api, method: str, path: str) -> None:
+    check_operation_is_an_exercise(api.get("/openapi.json").json(), method, path)

@@ -30,6 +30,7 @@ from testkit.apphost import shared
 from testkit.checks import Api, Mismatch
 from testkit.inprocess import load_file
 from testkit.plugin import chapter_of, fresh
+from testkit.snapshot import check_operation_is_an_exercise
 
 CHAPTER = chapter_of(Path(__file__))
 spec = load_file(Path(__file__).with_name("host_hooks.py")).spec
@@ -333,3 +334,18 @@ def test_finish_reasons_match_the_answers(engine_app: Api) -> None:
         api.expect(api.get("/stats/finish_reasons"), 200, expected, hint=FINISH_RULE)
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("GET", "/generations/stats", marks=pytest.mark.task(id="ch07.ex1")),
+        pytest.param(
+            "DELETE", "/generations/{generation_id}", marks=pytest.mark.task(id="ch07.ex2")
+        ),
+        pytest.param("GET", "/stats/slots", marks=pytest.mark.task(id="ch07.ex3")),
+        pytest.param("GET", "/stats/finish_reasons", marks=pytest.mark.task(id="ch07.ex4")),
+    ],
+)
+def test_the_operation_is_listed_under_exercises(api: Api, method: str, path: str) -> None:
+    check_operation_is_an_exercise(api.get("/openapi.json").json(), method, path)

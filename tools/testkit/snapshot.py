@@ -132,3 +132,15 @@ def check_exercise_operations_carry_only_their_tag(schema: dict[str, Any]) -> No
         )
     if EXERCISES not in [tag["name"] for tag in schema.get("tags", [])]:
         raise Mismatch("The app no longer describes the exercises tag (openapi_tags).")
+
+
+def check_operation_is_an_exercise(schema: dict[str, Any], method: str, path: str) -> None:
+    """A task's new operation exists and sits under the exercises tag, and only there."""
+    operation = schema.get("paths", {}).get(path, {}).get(method.lower())
+    if operation is None:
+        raise Mismatch(f"There is no {method} {path} operation yet.")
+    if operation.get("tags") != [EXERCISES]:
+        raise Mismatch(
+            f"{method} {path} must carry the exercises tag, and only it: "
+            f'tags=["exercises"] in its decorator.\n  got: tags {operation.get("tags")}'
+        )

@@ -12,12 +12,37 @@ from pathlib import Path
 METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
 
+# Calls that block the event loop when an `async def` handler makes them (the lesson's own
+# example is time.sleep): (module, function) as the code names them.
+BLOCKING = {
+    ("time", "sleep"),
+    ("requests", "get"),
+    ("requests", "post"),
+    ("urllib.request", "urlopen"),
+}
+
+
 @dataclass(frozen=True)
 class Handler:
     file: str
     line: int
     name: str
     is_async: bool
+    blocking_calls: tuple[str, ...] = ()
+
+
+def blocking_calls(function: ast.AST) -> tuple[str, ...]:
+    """`time.sleep(2)` and the like inside an `async def`, each as written with its line."""
+    found = []
+    awaited = {id(node.value) for node in ast.walk(function) if isinstance(node, ast.Await)}
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call) or id(node) in awaited:
+            continue
+        called = ast.unparse(node.func)
+        module, _, name = called.rpartition(".")
+        if (module, name) in BLOCKING or (not module and name == "sleep"):
+            found.append(f"{called}() on line {node.lineno}")
+    return tuple(found)
 
 
 def routes_of(decorator: ast.expr) -> list[tuple[str, str]]:
@@ -53,5 +78,6 @@ def handlers(chapter: Path, method: str, path: str) -> list[Handler]:
             ):
                 is_async = isinstance(node, ast.AsyncFunctionDef)
                 relative = file.relative_to(chapter).as_posix()
-                found.append(Handler(relative, node.lineno, node.name, is_async))
+                blocking = blocking_calls(node) if is_async else ()
+                found.append(Handler(relative, node.lineno, node.name, is_async, blocking))
     return found
