@@ -210,7 +210,9 @@ class Patch(Store):
     @rule(data=st.data(), nickname=st.one_of(st.just("absent"), patch_values))
     def patch(self, data: st.DataObject, nickname: str | None) -> None:
         user_id = self.an_id(data)
-        names_now = st.one_of(near(set(self.users), 32), patch_values)
+        target = self.by_id(user_id)
+        own = [st.just(target.name)] if target else []  # renaming a user to its own name
+        names_now = st.one_of(*own, near(set(self.users), 32), patch_values)
         name = data.draw(st.one_of(st.just("absent"), names_now), label="name")
         body = {k: v for k, v in (("name", name), ("nickname", nickname)) if v != "absent"}
         answer = self.api.patch(f"/users/{user_id}", json=body)

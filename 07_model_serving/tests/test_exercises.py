@@ -21,7 +21,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
-    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -79,21 +78,32 @@ class Store(RuleBasedStateMachine):
         if got != expected:
             self.api.fail("A job (given code).", expected=expected, got=str(got))
 
-    @precondition(lambda self: not self.held)
-    @rule(prompt=prompts)
-    def generate(self, prompt: str) -> None:
-        answer = self.api.post("/generate", json={"prompt": prompt, "max_new_tokens": 2})
-        self.rows[self.created(answer, 200, "POST /generate")] = "done"
+    def observe(self) -> None:
+        """The task's check, after each change."""
 
-    @precondition(lambda self: not self.held)
-    @rule(prompt=prompts, fails=st.booleans())
-    def job(self, prompt: str, fails: bool) -> None:
-        if fails:
-            shared().call("inject_fault")
-        answer = self.api.post("/jobs", json={"prompt": prompt, "max_new_tokens": 2})
-        self.finish(self.created(answer, 202, "POST /jobs"), "failed" if fails else "done")
+    @rule(data=st.data())
+    def change(self, data: st.DataObject) -> None:
+        """A generation, a job that ends or fails, a job held behind the gate, or the gate
+        opened: one rule, so that a task's own rule is chosen about as often."""
+        kinds = ["hold", "release"] if self.held else ["generate", "job", "fail", "hold"]
+        kind = data.draw(st.sampled_from(kinds), label="kind")
+        prompt = data.draw(prompts, label="prompt")
+        if kind == "generate":
+            answer = self.api.post("/generate", json={"prompt": prompt, "max_new_tokens": 2})
+            self.rows[self.created(answer, 200, "POST /generate")] = "done"
+        elif kind in ("job", "fail"):
+            if kind == "fail":
+                shared().call("inject_fault")
+            answer = self.api.post("/jobs", json={"prompt": prompt, "max_new_tokens": 2})
+            self.finish(
+                self.created(answer, 202, "POST /jobs"), "failed" if kind == "fail" else "done"
+            )
+        elif kind == "hold":
+            self.hold_a_job(prompt)
+        else:
+            self.release()
+        self.observe()
 
-    @rule(prompt=prompts)
     def hold_a_job(self, prompt: str) -> None:
         if not self.held:
             shared().call("close_gate")
@@ -107,8 +117,6 @@ class Store(RuleBasedStateMachine):
         else:
             self.rows[job] = "queued"
 
-    @precondition(lambda self: self.held)
-    @rule()
     def release(self) -> None:
         shared().call("open_gate")
         held, self.held = self.held, []
@@ -123,6 +131,9 @@ COUNTS_RULE = (
 
 
 class StatusCounts(Store):
+    def observe(self) -> None:
+        self.count()
+
     @rule()
     def count(self) -> None:
         by_status = Counter(self.rows.values())
