@@ -102,6 +102,7 @@ check hint: $(CORE_STAMP)
 # The student's loop: no slow tests, and without the plugins only they need (schemathesis and
 # hypothesis take a second to import). Test files marked slow as a whole are not even read.
 QUICK := -m "not slow" -p no:schemathesis -p no:hypothesispytest
+QUICK_RUNS := COURSE_HYPOTHESIS_PROFILE=course-quick
 
 train-7: $(MODEL_STAMP)
 	cd 07_model_serving && ../$(PY) -m model.train
@@ -130,7 +131,7 @@ test: $(CORE_STAMP) $(MODEL_STAMP) $(BENCH_STAMP)
 
 test-%: $(CORE_STAMP)
 	$(call need_chapter,$*)
-	$(PY) -m pytest $(QUICK) "$(call chapter_dir,$*)"
+	$(QUICK_RUNS) $(PY) -m pytest $(QUICK) "$(call chapter_dir,$*)"
 
 watch-%: $(CORE_STAMP)
 	$(call need_chapter,$*)

@@ -137,6 +137,9 @@ class ReverseLookup(Store):
 
 
 class Rename(Store):
+    def observe(self, data: st.DataObject) -> None:
+        self.rename(data)
+
     @rule(data=st.data())
     def rename(self, data: st.DataObject) -> None:
         name, new_name = self.a_name(data), self.a_name(data, "new_name")

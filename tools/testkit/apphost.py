@@ -48,8 +48,9 @@ class AppHost:
         """Start the child's process without waiting for it (it boots while pytest collects)."""
         if self.process is not None:
             return
+        # Bytecode is cached as usual (__pycache__, ignored by git): a reset re-imports the
+        # chapter's modules, which would otherwise be compiled again each time.
         env = {name: os.environ[name] for name in PASSED_ON if name in os.environ}
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self.process = subprocess.Popen(
             [sys.executable, "-I", str(CHILD)],

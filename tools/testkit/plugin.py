@@ -36,6 +36,9 @@ settings.register_profile(
     stateful_step_count=10,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+# `make test-N` and `make watch-N` are the student's loop, answered in seconds: a third of the
+# generated runs. `make check`, `make grade`, `make test` and CI make them all.
+settings.register_profile("course-quick", parent=settings.get_profile("course"), max_examples=8)
 # The per-task proof and mutation testing only need to know that a wrong answer fails: the
 # shortest example (Hypothesis' shrinking, seconds per failure) is for a student to read.
 settings.register_profile(
@@ -123,10 +126,29 @@ def _stop_the_host() -> Iterator[None]:
     apphost.shared().close()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the host's process as soon as pytest knows it will test a chapter: it boots while
+    pytest collects, and is ready by the first check."""
+    for argument in config.args:
+        path = Path(argument.split("::", 1)[0])
+        if (path / "main.py").is_file() or (path.parent.parent / "main.py").is_file():
+            apphost.shared().launch()
+            return
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> None:
-    """Start the host's process while pytest collects: it is ready by the first check."""
     if file_path.name == "test_exercises.py":
         apphost.shared().launch()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if os.environ.get("COURSE_HYPOTHESIS_PROFILE") == "course-quick":
+        quick = settings.get_profile("course-quick").max_examples
+        full = settings.get_profile("course").max_examples
+        terminalreporter.write_line(
+            f"Quick run: {quick} generated runs per check. `make check TASK=...` and "
+            f"`make grade` make {full}, so they may find what this run did not."
+        )
 
 
 @pytest.hookimpl(wrapper=True)
