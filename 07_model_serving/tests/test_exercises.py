@@ -41,6 +41,8 @@ WAIT_AT_MOST_S = 60  # a busy machine is slow; an answer that never comes is wro
 def half_the_runs() -> settings:
     """Each example here generates and stores text: half the profile's runs (15, or 4)."""
     return settings(max_examples=max(4, settings.default.max_examples // 2))
+
+
 prompts = st.sampled_from(["def ", "class A:\n    ", "import ", "x = ", "for i in "])
 
 
