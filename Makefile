@@ -193,8 +193,8 @@ mutants: $(CORE_STAMP) $(MODEL_STAMP)
 	@test -n "$(INSTRUCTORS)" || { echo "error: mutation testing needs the solutions: the course's authors run it." >&2; exit 1; }
 	$(PY) tools/mutants.py $(if $(CHAPTER),"$(call chapter_dir,$(CHAPTER))")
 
-DOCKER_IMAGE := part6-api-server
-DOCKER_CONTAINER := api-server
+DOCKER_IMAGE := chapter06-api
+DOCKER_CONTAINER := chapter06-api
 need_docker = @command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || \
 	{ echo "error: no Docker engine answers (is Docker Desktop or dockerd running?)." >&2; exit 1; }
 
@@ -202,16 +202,16 @@ docker-build: ## Build chapter 06's image (needs a Docker engine)
 	$(need_docker)
 	docker build -t $(DOCKER_IMAGE) 06_docker
 
-docker-run: ## Start chapter 06's image as container api-server on PORT (8000), in the background
+docker-run: ## Start chapter 06's image as container chapter06-api on PORT (8000), in the background
 	$(need_docker)
 	docker run -d --name $(DOCKER_CONTAINER) -p $(PORT):8000 $(DOCKER_IMAGE)
 	@echo "Open http://localhost:$(PORT)/docs  -  logs: make docker-logs  -  stop: make docker-stop"
 
-docker-logs: ## Follow the logs of container api-server
+docker-logs: ## Follow the logs of container chapter06-api
 	$(need_docker)
 	docker logs --follow $(DOCKER_CONTAINER)
 
-docker-stop: ## Stop and remove container api-server
+docker-stop: ## Stop and remove container chapter06-api
 	$(need_docker)
 	docker rm --force $(DOCKER_CONTAINER)
 

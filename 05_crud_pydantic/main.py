@@ -195,8 +195,8 @@ def list_users() -> UserList:
 
 
 # END SOLUTION
-# `/users/all` is declared before `/users/{user_id}`: routes match in order, and
-# "all" would otherwise be read as a user id (and fail as a non-integer).
+# Routes match in the order they are declared. `/users/all` comes before the id routes, and
+# those are written `{user_id:int}` (digits only): "all" is never read as an id.
 # BEGIN SOLUTION ch05.ex1: GET /users/{user_id}
 # `:int` makes the route match digits only: `/users/all` never reaches it, and a PATCH
 # there is answered 405 (no such method) rather than 422 (a bad id).

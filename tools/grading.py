@@ -74,8 +74,9 @@ def command(chapter: str, selection: str) -> list[str]:
     ]
 
 
-def environment(report_fd: int) -> dict[str, str]:
+def environment(report_fd: int, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {name: os.environ[name] for name in PASSED_ON if name in os.environ}
+    env.update(extra or {})
     env.update(
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
         PYTHONDONTWRITEBYTECODE="1",
@@ -84,12 +85,14 @@ def environment(report_fd: int) -> dict[str, str]:
     return env
 
 
-def start(tree: Path, batch: Batch) -> tuple[subprocess.Popen[bytes], threading.Thread]:
+def start(
+    tree: Path, batch: Batch, extra: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], threading.Thread]:
     read_end, write_end = os.pipe()
     process = subprocess.Popen(
         command(batch.chapter, batch.selection),
         cwd=tree,
-        env=environment(write_end),
+        env=environment(write_end, extra),
         pass_fds=(write_end,),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -108,8 +111,13 @@ def start(tree: Path, batch: Batch) -> tuple[subprocess.Popen[bytes], threading.
     return process, reader
 
 
-def run(tree: Path, chapters: list[str], given_code: bool = True) -> list[Batch]:
-    """Every chapter's task checks and (unless `given_code` is False) its quick other checks."""
+def run(
+    tree: Path, chapters: list[str], given_code: bool = True, quick: bool = False
+) -> list[Batch]:
+    """Every chapter's task checks and (unless `given_code` is False) its quick other checks.
+
+    `quick` makes a third of the generated runs, as `make test-N` does (for `make progress`)."""
+    extra = {"COURSE_HYPOTHESIS_PROFILE": "course-quick"} if quick else {}
     batches = [Batch(chapter, "task", []) for chapter in chapters]
     if given_code:
         batches += [Batch(chapter, "not task and not slow", []) for chapter in chapters]
@@ -120,7 +128,7 @@ def run(tree: Path, chapters: list[str], given_code: bool = True) -> list[Batch]
     while queue or running:
         while queue and len(running) < max(1, cores or 1):
             batch = queue.pop(0)
-            process, reader = start(tree, batch)
+            process, reader = start(tree, batch, extra)
             running.append((batch, process, reader, time.monotonic()))
         time.sleep(0.05)
         for entry in list(running):

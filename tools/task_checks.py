@@ -34,8 +34,9 @@ def run(
     if quick:
         env["COURSE_HYPOTHESIS_PROFILE"] = "course-quick"
     output = subprocess.DEVNULL if quiet else None
+    folder = Path(chapter).resolve().parent if Path(chapter).is_absolute() else ROOT
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, pass_fds=(write_end,), stdout=output, stderr=output
+        command, cwd=folder, env=env, pass_fds=(write_end,), stdout=output, stderr=output
     )
     os.close(write_end)
     results: list[dict[str, object]] = []

@@ -44,14 +44,10 @@ def test_a_hanging_test_fails_with_its_name(tmp_path: Path) -> None:
 def test_watch_runs_the_checks_again_after_a_save(tmp_path: Path) -> None:
     chapter = tmp_path / "01_first_steps"
     shutil.copytree(ROOT / "01_first_steps", chapter, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    command = [
-        sys.executable,
-        str(ROOT / "tools" / "watch.py"),
-        str(chapter),
-        "-p",
-        "no:cacheprovider",
-    ]
+    for name in ("pyproject.toml", "conftest.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "tools" / "testkit", tmp_path / "tools" / "testkit")
+    command = [sys.executable, str(ROOT / "tools" / "watch.py"), str(chapter)]
     watcher = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(
@@ -69,12 +65,13 @@ def test_watch_runs_the_checks_again_after_a_save(tmp_path: Path) -> None:
         raise AssertionError(f"watch.py never printed {text!r}")
 
     try:
-        wait_for("[watch] all checks pass")
+        wait_for("[watch] every task of this chapter is solved")
         time.sleep(0.5)
         main = chapter / "main.py"
-        main.write_text(main.read_text() + "\n# saved again\n")
+        main.write_text(main.read_text().replace('return {"ping": "pong"}', 'return {"ping": 1}'))
         wait_for("[watch] change seen")
-        wait_for("[watch] all checks pass")
+        wait_for("[watch] next: ch01.ex2 Ping, asynchronously")
+        wait_for("[watch] stuck? make hint TASK=ch01.ex2")
     finally:
         watcher.terminate()
         watcher.wait(timeout=10)

@@ -36,5 +36,5 @@ def test_an_unknown_chapter_is_refused_in_one_line() -> None:
 
 def test_docker_run_publishes_port() -> None:
     plan = planned("docker-run", "PORT=8123")
-    assert "docker run -d --name api-server -p 8123:8000 part6-api-server" in plan
+    assert "docker run -d --name chapter06-api -p 8123:8000 chapter06-api" in plan
     assert "Open http://localhost:8123/docs" in plan

@@ -29,7 +29,8 @@ class ChapterFilter(PythonFilter):
 
 def check(chapter: str) -> None:
     results = task_checks.run(chapter, quick=True)
-    tasks = course.lesson_tasks(chapter, ROOT)
+    folder = Path(chapter).resolve()
+    tasks = course.lesson_tasks(folder.name, folder.parent)
     states = {task.id: task_checks.solved(results, task.id) for task in tasks}
     given = [r for r in results if r["task"] is None and r["status"] in {"fail", "error"}]
     print("\n[watch] " + "   ".join(f"{t} {'done' if ok else 'todo'}" for t, ok in states.items()))

@@ -28,6 +28,7 @@ from testkit.strategies import POOL, names, near
 CHAPTER = chapter_of(Path(__file__))
 SUCCESS = {"status": "success"}
 query_names = st.one_of(names(), st.sampled_from(["a/b", "a?b", "a&b=c", "%41", "a+b"]))
+FAMILY = ["ad", "ada", "adam", "Ada", "adele", "a b", "b", "bo", "bob", "Bob"]  # shared starts
 
 
 def expect_422_at(api: Api, response: Response, where: list[str], hint: str) -> None:
@@ -56,8 +57,14 @@ class Store(RuleBasedStateMachine):
         """A stored name, or one that differs a little, or any: collisions on purpose."""
         return data.draw(st.one_of(near(set(self.users)), query_names), label=label)
 
-    @initialize(users=st.lists(st.tuples(query_names, names()), max_size=8))
-    def some_users(self, users: list[tuple[str, str]]) -> None:
+    @initialize(
+        family=st.permutations(FAMILY).flatmap(lambda f: st.integers(0, 5).map(lambda n: f[:n])),
+        users=st.lists(st.tuples(query_names, names()), max_size=6),
+    )
+    def some_users(self, family: list[str], users: list[tuple[str, str]]) -> None:
+        """Some names that share their start, in any order (where sorting shows), and others."""
+        for name in family:
+            self.create(name, name.upper())
         for name, nickname in users:
             self.create(name, nickname)
 
@@ -173,7 +180,10 @@ class PrefixSearch(Store):
     @rule(data=st.data())
     def search(self, data: st.DataObject) -> None:
         cuts = {name[:cut] for name in self.users for cut in (1, 2, 3)}
-        prefix = data.draw(st.one_of(near(cuts | set(self.users), 32), prefixes), label="prefix")
+        shared = sorted(p for p in cuts if sum(name.startswith(p) for name in self.users) > 1)
+        often = [st.sampled_from(shared)] * 2 if shared else []  # where order shows
+        choices = st.one_of(*often, near(cuts | set(self.users), 32), prefixes)
+        prefix = data.draw(choices, label="prefix")
         answer = self.api.get("/users/search", params={"prefix": prefix})
         if not 1 <= len(prefix) <= 32:
             expect_422_at(self.api, answer, ["query", "prefix"], SEARCH_RULE)
