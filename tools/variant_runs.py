@@ -52,44 +52,53 @@ def tidy_imports(base: Path) -> None:
     variants.remove_unused_imports(sorted(code))
 
 
-def plan_rounds(folders: list[Path]) -> list[list[str]]:
-    """One list of variant folders per pytest process.
+Round = tuple[list[str], str]  # variant folders, and the pytest -m expression for them
 
-    A chapter in ONE_COPY_PER_PROCESS loads its modules into the test process only for the
-    checks of its given code, which only its starter runs: each starter of such a chapter
-    gets a process of its own; its other variants (graded checks over HTTP) share one.
+
+def plan_rounds(folders: list[Path]) -> list[Round]:
+    """The variant folders of each pytest process, and which of their checks run.
+
+    A starter (select "all") runs every check, the slow ones included: the handout must pass
+    them all. Other variants run the quick checks their selection names. A chapter in
+    ONE_COPY_PER_PROCESS loads its modules into the test process only for the checks of its
+    given code, which only its starter runs: that starter gets a process of its own; its other
+    variants (graded checks over HTTP) share one.
     """
     shared: list[str] = []
     heavy: list[str] = []
-    alone: list[list[str]] = []
+    starters: list[str] = []
+    alone: list[Round] = []
     for folder in folders:
         settings = json.loads((folder / "variant.json").read_text())
-        if settings["chapter"] not in ONE_COPY_PER_PROCESS:
-            shared.append(folder.name)
+        if settings["select"] == "all" and settings["chapter"] in ONE_COPY_PER_PROCESS:
+            alone.append(([folder.name], ""))
         elif settings["select"] == "all":
-            alone.append([folder.name])
-        else:
+            starters.append(folder.name)
+        elif settings["chapter"] in ONE_COPY_PER_PROCESS:
             heavy.append(folder.name)
-    return [r for r in (shared, heavy) if r] + alone
+        else:
+            shared.append(folder.name)
+    quick = [(r, "not slow") for r in (shared, heavy) if r]
+    return alone + ([(starters, "")] if starters else []) + quick
 
 
 def run_rounds(
-    base: Path, rounds: list[list[str]], env: dict[str, str] | None = None, chunk: int = 0
+    base: Path, rounds: list[Round], env: dict[str, str] | None = None, chunk: int = 0
 ) -> dict[str, dict[str, Any]]:
     """One pytest process per round (split into `chunk`-sized pieces when given), as many at
-    once as there are cores; every test's outcome, by node id."""
+    once as there are cores, the longest first; every test's outcome, by node id."""
     if chunk:
-        rounds = [r[i : i + chunk] for r in rounds for i in range(0, len(r), chunk)]
+        rounds = [(f[i : i + chunk], m) for f, m in rounds for i in range(0, len(f), chunk)]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     running: list[tuple[subprocess.Popen[bytes], Path]] = []
     outcomes: dict[str, dict[str, Any]] = {}
-    queue = [(number, folders) for number, folders in enumerate(rounds) if folders]
+    queue = [(number, round_) for number, round_ in enumerate(rounds) if round_[0]]
     while queue or running:
         while queue and len(running) < (cores or 1):
-            number, folders = queue.pop(0)
+            number, (folders, selection) = queue.pop(0)
             report = base / f"outcomes-{number}.json"
             command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-            command += ["--rootdir=.", "-m", "not slow", *folders]
+            command += ["--rootdir=.", *(["-m", selection] if selection else []), *folders]
             environment = {**os.environ, **(env or {}), "PROOF_OUTCOMES": str(report)}
             with (base / f"round-{number}.log").open("wb") as log:
                 process = subprocess.Popen(
