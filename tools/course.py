@@ -10,6 +10,10 @@ Every graded exercise of a lesson starts like this, and its hint follows it:
 
 Nothing here is a list to keep up to date: chapters are the `NN_*` folders, tasks are what
 their lessons announce. Used by `make grade`, `make progress` and the instructor's checks.
+
+Only the English lesson, `README.md`, is read. A translation beside it (`README.ko.md`) repeats
+the same task lines, in its own words but with the same ids and points; it is never read here,
+and tools/test_korean_edition.py checks that it keeps in step.
 """
 
 import re
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+LESSON = "README.md"  # the English lesson: the one that announces the tasks
 TASK_LINE = re.compile(
     r"^\d+\. \*\*(?P<title>[^*]+)\*\* \(`(?P<id>ch\d\d\.ex\d+)`, (?P<points>\d+) points?\)",
     re.M,
@@ -37,7 +42,7 @@ class Task:
 
 
 def chapters(root: Path = ROOT) -> list[str]:
-    return sorted(p.name for p in root.glob("[0-9][0-9]_*") if (p / "README.md").is_file())
+    return sorted(p.name for p in root.glob("[0-9][0-9]_*") if (p / LESSON).is_file())
 
 
 def chapter_of(task_id: str, root: Path = ROOT) -> str:
@@ -47,7 +52,7 @@ def chapter_of(task_id: str, root: Path = ROOT) -> str:
 
 def lesson_tasks(chapter: str, root: Path = ROOT) -> list[Task]:
     """The graded tasks that chapter `chapter`'s lesson announces, in lesson order."""
-    lesson = (root / chapter / "README.md").read_text()
+    lesson = (root / chapter / LESSON).read_text()
     starts = list(TASK_LINE.finditer(lesson))
     tasks = []
     for index, match in enumerate(starts):

@@ -8,9 +8,12 @@ Classroom workflow finds the handout by this file's SHA-256 (tools/classroom_wor
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 NAME = "grading-manifest.json"
+# A lesson in any language: README.md, and its translations such as README.ko.md.
+LESSON = re.compile(r"README(\.[a-z]{2})?\.md")
 TOP_LEVEL = ("Makefile", "conftest.py", "pyproject.toml", "requirements.txt", "requirements-07.txt")
 # The Classroom workflow holds the SHA-256 of this manifest (its PIN), so it cannot be listed
 # in it; the grader compares it with the handout's copy instead.
@@ -26,7 +29,8 @@ def is_graded(relative: Path) -> bool:
         relative.as_posix() in TOP_LEVEL
         or parts[0] in {"tools", ".github"}
         or "tests" in parts[:-1]
-        or relative.name in {"conftest.py", "README.md"}
+        or relative.name == "conftest.py"
+        or LESSON.fullmatch(relative.name) is not None
     )
 
 
