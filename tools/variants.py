@@ -76,7 +76,7 @@ def write_chapter(
             replacements = {}
             if wrong is not None:
                 replacements = {wrong.task: wrong.blocks[inside]} if inside in wrong.blocks else {}
-                keep = keep | {wrong.task}
+                keep = keep | {wrong.task} | wrong.beside
             written = solution_blocks.rewrite(text, str(relative), keep, replacements)
             target.write_text(written)
             if written != text:

@@ -5,12 +5,15 @@ differently from the instructor's in `NN_chapter/tests/right_solutions/`, each a
 `<task id>-<what it gets wrong, or how it differs>.txt`:
 
     ch02.ex3: indexes the list directly, so position -1 answers the last item
+    with: ch02.ex1
     --- main.py
     <what goes in the task's first block of main.py instead of the solution>
     --- main.py
     <its second block there, and so on; a file not named keeps the right solution>
 
-Both folders are instructor-only: the student edition leaves them out and no app imports them.
+The optional `with:` line names other tasks whose solutions the answer is tried beside (a
+mistake that only shows once another task works). Both folders are instructor-only: the
+student edition leaves them out and no app imports them.
 """
 
 import re
@@ -20,6 +23,7 @@ from pathlib import Path
 FOLDER = Path("tests") / "wrong_solutions"
 RIGHT_FOLDER = Path("tests") / "right_solutions"
 HEADER = re.compile(r"^(?P<task>ch\d\d\.ex\d+): (?P<why>\S.*)$")
+WITH = re.compile(r"^with: (?P<tasks>ch\d\d\.ex\d+(?:, ch\d\d\.ex\d+)*)$")
 SECTION = re.compile(r"^--- (?P<file>\S+)$")
 
 
@@ -29,6 +33,7 @@ class WrongSolution:
     task: str
     why: str
     blocks: dict[str, list[list[str]]]  # chapter-relative file -> bodies of the task's blocks
+    beside: frozenset[str] = frozenset()  # other tasks solved too (the `with:` line)
 
     @property
     def name(self) -> str:
@@ -44,7 +49,9 @@ def parse(path: Path) -> WrongSolution:
         raise ValueError(f"{path}: the file name must start with `{header['task']}-`")
     blocks: dict[str, list[list[str]]] = {}
     current: list[str] | None = None
-    for number, line in enumerate(lines[1:], start=2):
+    beside = WITH.match(lines[1]) if len(lines) > 1 else None
+    first = 3 if beside else 2
+    for number, line in enumerate(lines[first - 1 :], start=first):
         section = SECTION.match(line)
         if section:
             current = []
@@ -55,7 +62,8 @@ def parse(path: Path) -> WrongSolution:
             current.append(line)
     if not blocks:
         raise ValueError(f"{path}: no `--- FILE` section")
-    return WrongSolution(path, header["task"], header["why"], blocks)
+    tasks = frozenset(beside["tasks"].split(", ")) if beside else frozenset()
+    return WrongSolution(path, header["task"], header["why"], blocks, tasks)
 
 
 def of_chapter(chapter_dir: Path, folder: Path = FOLDER) -> list[WrongSolution]:

@@ -137,12 +137,19 @@ class ReverseLookup(Store):
 
 
 class Rename(Store):
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[tuple[str, str]] = []  # renames sent: asked again later, on purpose
+
     def observe(self, data: st.DataObject) -> None:
         self.rename(data)
 
     @rule(data=st.data())
     def rename(self, data: st.DataObject) -> None:
-        name, new_name = self.a_name(data), self.a_name(data, "new_name")
+        fresh_pair = st.tuples(st.just(self.a_name(data)), st.just(self.a_name(data, "new_name")))
+        again = [st.sampled_from(self.asked)] if self.asked else []
+        name, new_name = data.draw(st.one_of(*again, fresh_pair), label="rename")
+        self.asked.append((name, new_name))
         answer = self.api.put(f"/users/name/{segment(name)}/rename/{segment(new_name)}")
         rule_text = (
             "PUT /users/name/{name}/rename/{new_name}: 404 when `name` is unknown; else 409 "

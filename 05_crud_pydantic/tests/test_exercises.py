@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -66,6 +67,7 @@ class Store(RuleBasedStateMachine):
         self.api = fresh(CHAPTER)
         self.users: dict[str, User] = {}
         self.next_id = 1
+        self.touched: int | None = None  # the id of the user the last change was about
 
     def by_id(self, user_id: int) -> User | None:
         return next((user for user in self.users.values() if user.id == user_id), None)
@@ -111,6 +113,7 @@ class Store(RuleBasedStateMachine):
             created = {**SUCCESS, "id": self.next_id}
             self.api.expect(answer, 201, created, hint="Creating a user (given code).")
             self.users[name] = User(self.next_id, name, nickname)
+            self.touched = self.next_id
             self.next_id += 1
 
     def update(self, name: str, nickname: str) -> None:
@@ -118,6 +121,7 @@ class Store(RuleBasedStateMachine):
         if name in self.users:
             self.api.expect(answer, 200, SUCCESS, hint="Changing a nickname (given code).")
             self.users[name].nickname = nickname
+            self.touched = self.users[name].id
         else:
             missing = {"detail": f"User {name!r} not found."}
             self.api.expect(answer, 404, missing, hint="Unknown user (given code).")
@@ -146,11 +150,15 @@ READ_RULE = (
 
 class ReadById(Store):
     def observe(self, data: st.DataObject) -> None:
+        if self.touched is not None:  # a read after a write to the same user
+            self.read_id(self.touched)
         self.read(data)
 
     @rule(data=st.data())
     def read(self, data: st.DataObject) -> None:
-        user_id = self.an_id(data)
+        self.read_id(self.an_id(data))
+
+    def read_id(self, user_id: int) -> None:
         user = self.by_id(user_id)
         answer = self.api.get(f"/users/{user_id}")
         if user is None:
@@ -183,8 +191,31 @@ LIST_RULE = 'GET /users/all answers {"users": [...]}: every stored user, whole, 
 
 
 class ListAll(Store):
+    """Where ch05.ex3's PATCH works, it renames users too: a rename moves a user to the end of
+    USER_DB (a dict keyed by name), where only a list sorted by id stays in id order."""
+
+    patch_works: bool | None = None
+
     def observe(self, data: st.DataObject) -> None:
+        if self.users and self.patch_works is not False and data.draw(st.booleans()):
+            self.rename(data)
         self.list_all()
+
+    def rename(self, data: st.DataObject) -> None:
+        user = data.draw(st.sampled_from(sorted(self.users.values(), key=lambda u: u.id)))
+        new = data.draw(names(32).filter(lambda name: name not in self.users), label="new name")
+        answer = self.api.patch(f"/users/{user.id}", json={"name": new})
+        renamed = {"id": user.id, "name": new, "nickname": user.nickname}
+        if answer.status_code in (404, 405) and self.patch_works is None:
+            self.patch_works = False  # no PATCH yet: this task is checked without renames
+            return
+        if answer.status_code != 200 or answer.json() != renamed:
+            self.patch_works = False
+            reject()  # a PATCH of its own mind: this run cannot tell anything about GET /users/all
+        self.patch_works = True
+        del self.users[user.name]
+        user.name = new
+        self.users[new] = user
 
     @rule()
     def list_all(self) -> None:
