@@ -22,6 +22,11 @@ os.environ.setdefault("RAY_AUTH_MODE", "token")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage report: classrooms are offline
 # Ray's crash handler aborts the process when SIGTERM arrives during the shutdown.
 os.environ.setdefault("RAY_DISABLE_FAILURE_SIGNAL_HANDLER", "1")
+# Ray Serve gives its HTTP proxy 5 s to answer a readiness check and 10 s a health check, three
+# failures in a row and it gives up: on 2 busy cores, starting a proxy beside two replicas that
+# load PyTorch took longer. A proxy that is slow to start is not broken: give it 60 s.
+for _setting in ("RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S", "RAY_SERVE_PROXY_HEALTH_CHECK_TIMEOUT_S"):
+    os.environ.setdefault(_setting, "60")
 
 import ray
 import torch
