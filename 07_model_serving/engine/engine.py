@@ -1,8 +1,11 @@
 """Continuous batching: one thread owns the model and advances every running sequence together.
 
 Each step of the loop:
-1. admit waiting sequences into free slots, and prefill each prompt once (filling its cache);
-2. run ONE decode forward pass for all slots, and sample one token per running sequence;
+1. admit waiting sequences into free slots, and prefill each prompt once (filling its cache),
+   at most a context's worth of prompt tokens per step, so that a burst of new prompts never
+   stalls the running sequences for long;
+2. run ONE decode forward pass for the running sequences (the fewest slots, from the first,
+   that hold them all: engine/buckets.py), and sample one token per running sequence;
 3. retire the sequences that finished (length, stop string, full context, cancelled): their
    callers are answered at once, and their slots take new sequences at the next step.
 """
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
+from engine.buckets import bucket
 from engine.runner import ModelRunner
 from engine.scheduler import Scheduler
 from engine.sequence import Completion, Listener, SamplingParams, Sequence, SequenceCancelled
@@ -61,6 +65,7 @@ class Engine:
         # END SOLUTION
 
     def start(self) -> None:
+        self.runner.buckets  # noqa: B018 (proves the batch sizes before the first request)
         self._thread.start()
 
     def is_alive(self) -> bool:
@@ -138,7 +143,7 @@ class Engine:
                     for sequence in leftovers:
                         self.scheduler.release(sequence)
                     break
-                admitted = self.scheduler.admit()
+                admitted = self.scheduler.admit(budget=self.runner.context)
             try:
                 for sequence in admitted:
                     self._prefill(sequence)
@@ -172,11 +177,13 @@ class Engine:
         running = [s for s in slots if s is not None]
         if not running:
             return
-        tokens = [s.output_ids[-1] if s is not None else 0 for s in slots]
-        positions = [s.length - 1 if s is not None else 0 for s in slots]
+        # The fewest slots, from the first, that hold every running sequence (a proven size).
+        rows = slots[: bucket(self.runner.buckets, max(s.slot for s in running) + 1)]
+        tokens = [s.output_ids[-1] if s is not None else 0 for s in rows]
+        positions = [s.length - 1 if s is not None else 0 for s in rows]
         try:
             logits = self.runner.decode(tokens, positions)
-            picked = self._sample(logits, slots)
+            picked = self._sample(logits, rows)
         except Exception as error:
             logger.exception(
                 "The model failed in a decode step; its %d requests get the error", len(running)

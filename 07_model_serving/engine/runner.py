@@ -4,11 +4,13 @@ Tests hand the engine a runner of their own (a smaller model, or one that fails 
 through the app factory; anything with these attributes and methods will do.
 """
 
+import functools
 from pathlib import Path
 
 import torch
 from torch import Tensor
 
+from engine import buckets
 from model import CharTokenizer, KVCache, ModelCard, load_checkpoint
 from model.checkpoint import CheckpointError
 
@@ -47,6 +49,14 @@ class ModelRunner:
         self.slots = slots
         self.cache = KVCache(model.config, slots, self.device, self.dtype)
 
+    @functools.cached_property
+    def buckets(self) -> list[int]:
+        """The batch sizes a decode step may use (engine/buckets.py), proven on first use."""
+        try:
+            return buckets.probe(self)
+        except buckets.NotInvariant as error:
+            raise ModelLoadError(str(error)) from None
+
     @property
     def name(self) -> str:
         return self.card.name
@@ -61,7 +71,8 @@ class ModelRunner:
         return self.model.prefill(tensor, self.cache, slot).float().cpu()
 
     def decode(self, tokens: list[int], positions: list[int]) -> Tensor:
-        """One token per slot (free slots get token 0 at position 0); slots x vocab logits."""
+        """One token for each of the first len(tokens) slots (a free one gets token 0 at
+        position 0); rows x vocabulary logits."""
         tokens_t = torch.tensor(tokens, dtype=torch.long, device=self.device)
         positions_t = torch.tensor(positions, dtype=torch.long, device=self.device)
         return self.model.decode(tokens_t, positions_t, self.cache).float().cpu()

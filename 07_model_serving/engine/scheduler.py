@@ -23,13 +23,20 @@ class Scheduler:
             raise QueueFull
         self.waiting.append(sequence)
 
-    def admit(self) -> list[Sequence]:
-        """Move waiting sequences into free slots, oldest first; skip those already cancelled."""
-        admitted = []
+    def admit(self, budget: int | None = None) -> list[Sequence]:
+        """Move waiting sequences into free slots (the lowest first), oldest first; skip those
+        already cancelled. `budget` caps the prompt tokens admitted in one step (at least one
+        sequence is): a burst of prompts is prefilled over several steps, so that the running
+        sequences keep getting a token each step meanwhile."""
+        admitted: list[Sequence] = []
+        spent = 0
         for slot, occupant in enumerate(self.slots):
             if occupant is not None:
                 continue
             while self.waiting:
+                cost = len(self.waiting[0].prompt_ids)
+                if admitted and budget is not None and spent + cost > budget:
+                    return admitted
                 sequence = self.waiting.popleft()
                 # A running future can no longer be cancelled by its caller: from here on,
                 # only the engine answers it. A caller that gave up while waiting is skipped.
@@ -42,6 +49,7 @@ class Scheduler:
                 sequence.slot, sequence.status = slot, Status.RUNNING
                 self.slots[slot] = sequence
                 admitted.append(sequence)
+                spent += cost
                 break
         return admitted
 

@@ -161,14 +161,15 @@ class GPT(nn.Module):
 
     @torch.inference_mode()
     def decode(self, tokens: Tensor, positions: Tensor, cache: KVCache) -> Tensor:
-        """One step for every slot: token `tokens[i]` sits at `positions[i]` of slot i.
-
-        The shapes depend only on the cache (slots x context), never on how many sequences
-        are running, so a sequence's logits are the same whatever its neighbours hold.
+        """One step for the first `len(tokens)` slots: token `tokens[i]` sits at `positions[i]`
+        of slot i. The batch is those slots (the engine picks how many, see engine/runner.py);
+        each row attends only to its own slot, so a row's arithmetic never mixes with another's.
         """
+        rows = tokens.shape[0]
         x = (self.token_embedding(tokens) + self.position_embedding(positions)).unsqueeze(1)
         context = torch.arange(self.config.block_size, device=tokens.device)
         visible = (context[None, :] <= positions[:, None])[:, None, None, :]
         for layer, block in enumerate(self.blocks):
-            x = block.decode(x, cache.keys[layer], cache.values[layer], positions, visible)
+            keys, values = cache.keys[layer, :rows], cache.values[layer, :rows]
+            x = block.decode(x, keys, values, positions, visible)
         return self.lm_head(self.ln_f(x[:, 0]))

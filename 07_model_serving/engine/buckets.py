@@ -1,0 +1,90 @@
+"""How many rows a decode step computes: the fewest that keep every row's logits bitwise equal.
+
+A step decodes a prefix of the slots, the *bucket*: the smallest allowed size that holds every
+running sequence. Computing 4 rows costs far less than 32, but a matrix product may add in
+another order for another number of rows, and then a row's logits, and with them its greedy or
+seeded text, would depend on how many neighbours it had. So the engine proves at start-up, on
+the machine and with the threads it runs with, which sizes give every row exactly the logits of
+the largest batch, and uses only those (`probe`). On two cores with one PyTorch thread, sizes
+of 4 and up agree and 1 to 3 do not; a size that disagrees is never used.
+
+It also checks that a row's logits do not depend on its slot: the same sequence in the first
+and in the last slot must give the same bits. A setting that breaks this (on some machines,
+several PyTorch threads split the rows between them) stops the start with a clear message.
+"""
+
+from typing import Protocol
+
+import torch
+from torch import Tensor
+
+PROBE_PROMPTS = ["def ", "import os\n", "class A:\n    ", "for i in range(", "x = ", "# "]
+
+
+class NotInvariant(Exception):
+    """A row's logits depend on where it sits in the batch: the message says what to set."""
+
+
+class Runner(Protocol):
+    slots: int
+    tokenizer: "Tokenizer"
+    cache: "Cache"
+
+    def prefill(self, slot: int, ids: list[int]) -> Tensor: ...
+
+    def decode(self, tokens: list[int], positions: list[int]) -> Tensor: ...
+
+
+class Tokenizer(Protocol):
+    def encode(self, text: str) -> list[int]: ...
+
+
+class Cache(Protocol):
+    keys: Tensor
+    values: Tensor
+
+
+def candidates(slots: int) -> list[int]:
+    """Powers of two below the slot count, and the slot count itself."""
+    sizes, size = [], 1
+    while size < slots:
+        sizes.append(size)
+        size *= 2
+    return [*sizes, slots]
+
+
+def _prefill_every_slot(runner: Runner) -> list[int]:
+    """A prompt in every slot, the same one in the first and the last; the prompts' lengths."""
+    lengths = []
+    for slot in range(runner.slots):
+        prompt = PROBE_PROMPTS[0 if slot in (0, runner.slots - 1) else slot % len(PROBE_PROMPTS)]
+        ids = runner.tokenizer.encode(prompt)
+        runner.prefill(slot, ids)
+        lengths.append(len(ids))
+    return lengths
+
+
+def probe(runner: Runner) -> list[int]:
+    """The bucket sizes whose rows are bitwise those of the full batch (the full size always)."""
+    lengths = _prefill_every_slot(runner)
+    tokens = [runner.tokenizer.encode(" ")[0]] * runner.slots
+    full = runner.decode(tokens, lengths)
+    if runner.slots > 1 and not torch.equal(full[0], full[-1]):
+        raise NotInvariant(
+            "the same sequence gives other logits in the first and the last slot with "
+            f"{torch.get_num_threads()} PyTorch threads on this machine, so a request's text "
+            "would depend on its neighbours: set CPU_THREADS=1"
+        )
+    kept = []
+    for size in candidates(runner.slots):
+        rows = runner.decode(tokens[:size], lengths[:size])
+        if torch.equal(rows, full[:size]):
+            kept.append(size)
+    runner.cache.keys.zero_()
+    runner.cache.values.zero_()
+    return kept
+
+
+def bucket(kept: list[int], rows: int) -> int:
+    """The smallest kept size that holds `rows` rows."""
+    return next(size for size in kept if size >= rows)
