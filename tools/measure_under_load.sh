@@ -10,7 +10,7 @@ runs=${1:-3}
 
 busy() { sh -c 'while :; do :; done' & }
 stop_busy() { kill "${loops[@]}" 2>/dev/null; wait "${loops[@]}" 2>/dev/null; loops=(); }
-score() { .venv/bin/python -c 'import json; r = json.load(open("grade/results.json")); print(" ".join(f"{t[\"id\"]}={t[\"earned\"]}" for t in r["tasks"]), "status", r["status"])'; }
+score() { .venv/bin/python -c 'import json; r = json.load(open("grade/results.json")); print(" ".join(t["id"] + "=" + str(t["earned"]) for t in r["tasks"]), "status", r["status"])'; }
 
 echo "date:     $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine:  $(nproc) cores, $(python3 --version 2>&1)"

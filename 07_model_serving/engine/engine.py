@@ -84,7 +84,7 @@ class Engine:
 
     def stats(self) -> EngineStats:
         with self._lock:
-            waiting = len(self.scheduler.waiting)
+            waiting = sum(not s.cancelled.is_set() for s in self.scheduler.waiting)
             running = len(self.scheduler.running())
             recent = list(self._recent)
         now = time.monotonic()

@@ -281,13 +281,15 @@ class EngineHost:
         admitted = threading.Event()
 
         def listener(text: str, done: bool) -> None:
-            if not admitted.is_set():  # the first call: it has a slot
-                admitted.set()
-                with self._lock:
-                    slot = self._sequences[number].slot  # type: ignore[attr-defined]
-                self.emit(("admitted", number, slot))
-                if not text and not done:
+            if not admitted.is_set():
+                if done:  # it ended before it ran (the engine stopped): "failed" says so
                     return
+                admitted.set()  # the first call: it has a slot
+                with self._lock:
+                    sequence = self._sequences.get(number)
+                slot = getattr(sequence, "slot", None)
+                self.emit(("admitted", number, slot))
+                return
             if listens and (text or done):
                 self.emit(("text", number, text, done))
 

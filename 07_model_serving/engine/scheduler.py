@@ -3,9 +3,11 @@
 Not thread-safe on its own: the engine calls it under its lock.
 """
 
+import contextlib
 from collections import deque
+from concurrent.futures import InvalidStateError
 
-from engine.sequence import Sequence, Status
+from engine.sequence import Sequence, SequenceCancelled, Status
 
 
 class QueueFull(Exception):
@@ -20,8 +22,22 @@ class Scheduler:
 
     def add(self, sequence: Sequence) -> None:
         if len(self.waiting) >= self.max_waiting:
+            self.drop_cancelled()  # a caller that gave up holds no place in the line
+        if len(self.waiting) >= self.max_waiting:
             raise QueueFull
         self.waiting.append(sequence)
+
+    def drop_cancelled(self) -> None:
+        for sequence in [s for s in self.waiting if s.cancelled.is_set()]:
+            self.waiting.remove(sequence)
+            self.give_up(sequence)
+
+    @staticmethod
+    def give_up(sequence: Sequence) -> None:
+        """A sequence cancelled before it ran: finished, and its future answered."""
+        sequence.status = Status.FINISHED
+        with contextlib.suppress(InvalidStateError):  # its caller may have cancelled it first
+            sequence.future.set_exception(SequenceCancelled())
 
     def admit(self, budget: int | None = None) -> list[Sequence]:
         """Move waiting sequences into free slots (the lowest first), oldest first; skip those
@@ -40,11 +56,11 @@ class Scheduler:
                 sequence = self.waiting.popleft()
                 # A running future can no longer be cancelled by its caller: from here on,
                 # only the engine answers it. A caller that gave up while waiting is skipped.
-                if (
-                    sequence.cancelled.is_set()
-                    or not sequence.future.set_running_or_notify_cancel()
-                ):
-                    sequence.status = Status.FINISHED
+                if sequence.cancelled.is_set():
+                    self.give_up(sequence)
+                    continue
+                if not sequence.future.set_running_or_notify_cancel():
+                    sequence.status = Status.FINISHED  # its caller cancelled the future itself
                     continue
                 sequence.slot, sequence.status = slot, Status.RUNNING
                 self.slots[slot] = sequence

@@ -159,3 +159,19 @@ def test_a_caller_cancelling_its_future_never_breaks_the_engine(
     assert running.future.result(timeout=30).tokens == 60
     after = run(engine_parts, engine, "class ", max_new_tokens=5, temperature=0)
     assert after.tokens == 5 and engine.is_alive()
+
+
+def test_a_cancelled_waiter_gives_its_place_back_and_is_answered(
+    engine_parts: ModuleType, make_engine: object
+) -> None:
+    engine = make_engine(slots=1, max_waiting=2, start=False)
+    waiting = [submit(engine_parts, engine, prompt) for prompt in ("a", "b")]
+    for sequence in waiting:
+        sequence.cancel()  # the client went away while it waited
+    third = submit(engine_parts, engine, "c")  # no QueueFull: the two gave their places back
+    assert engine.stats().waiting == 1
+    for sequence in waiting:
+        with pytest.raises(engine_parts.SequenceCancelled):
+            sequence.future.result(timeout=1)
+    engine.start()
+    assert third.future.result(timeout=60).tokens > 0

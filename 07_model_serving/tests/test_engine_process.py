@@ -4,12 +4,14 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import openai
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+CHAPTER_WEIGHTS = Path(__file__).resolve().parents[1] / "model" / "weights" / "code-gpt.safetensors"
 pytestmark = pytest.mark.slow  # a second process per app: `make test` runs it, `make test-7` not
 GREEDY = {"prompt": "def ", "max_new_tokens": 20, "temperature": 0}
 SEEDED = {"prompt": "import ", "max_new_tokens": 30, "temperature": 0.8, "seed": 7}
@@ -93,3 +95,31 @@ def test_a_dead_engine_process_makes_the_server_unready(process_app: FastAPI) ->
         assert client.get("/ready").status_code == 503
         assert client.get("/health").status_code == 200
     assert engine.exit_code == -signal.SIGKILL
+
+
+def test_a_waiter_cancelled_in_the_engine_process_is_let_go(
+    engine_parts: object, chapter: Callable[[str], object]
+) -> None:
+    weights = CHAPTER_WEIGHTS
+    runner = engine_parts.ModelRunner(weights, "cpu", 1)
+    remote = chapter("engine.process").EngineProcess(runner, "cpu", 2, 1)
+    remote.start()
+    try:
+        encode = runner.tokenizer.encode
+        long = engine_parts.SamplingParams(max_new_tokens=100, temperature=0)
+        busy = remote.submit(encode("def "), long)
+        deadline = time.monotonic() + 30
+        while busy.slot is None:  # it runs in the only slot: the next two wait
+            assert time.monotonic() < deadline, "the first sequence never ran"
+            time.sleep(0.01)
+        waiting = [remote.submit(encode(prompt), long) for prompt in "ab"]
+        for sequence in waiting:
+            sequence.cancel()  # their clients went away while they waited
+        short = engine_parts.SamplingParams(max_new_tokens=3, temperature=0)
+        third = remote.submit(encode("c"), short)  # the line has room again: no QueueFull
+        assert third.future.result(timeout=60).tokens == 3
+        assert busy.future.result(timeout=60).tokens == 100
+        assert all(sequence.future.cancelled() for sequence in waiting)
+        assert remote.stats().waiting == 0
+    finally:
+        remote.stop(drain_s=0)
