@@ -11,9 +11,15 @@ from schemas import DeletedOut, GenerationOut, GenerationStatus, StatusCountsOut
 
 router = APIRouter(prefix="/generations")
 NOT_FOUND = documented_error("No generation has this id.", "Generation 42 not found.")
+# SQLite's integers are 64-bit: no row has a larger id, nor can the database be asked for one.
+LARGEST = 2**63 - 1
 
 
 async def existing_generation(store: GenerationStore, generation_id: int) -> Generation:
+    if not 1 <= generation_id <= LARGEST:  # e.g. 2**64 in the path: no such row
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"Generation {generation_id} not found."
+        )
     row = await run_in_threadpool(store.get, generation_id)
     if row is None:
         raise HTTPException(
@@ -31,7 +37,7 @@ async def existing_generation(store: GenerationStore, generation_id: int) -> Gen
 )
 async def list_generations(
     store: StoreDep,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Annotated[int, Query(ge=0, le=LARGEST)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[GenerationOut]:
     rows = await run_in_threadpool(store.newest, skip, limit)

@@ -125,3 +125,19 @@ def test_ids_are_never_reused_after_a_delete(client: TestClient) -> None:
     client.app.state.service.store.remove(second)
     third = generate(client, prompt="c", temperature=0)["id"]
     assert (first, second, third) == (1, 2, 3), "AUTOINCREMENT: a deleted id is not handed out"
+
+
+@pytest.mark.parametrize("generation_id", [0, 2**63, 2**64, 10**30])
+def test_an_id_no_row_can_have_is_a_404_not_a_500(client: TestClient, generation_id: int) -> None:
+    response = client.get(f"/generations/{generation_id}")
+    assert (response.status_code, response.json()) == (
+        404,
+        {"detail": f"Generation {generation_id} not found."},
+    )
+
+
+def test_a_skip_past_any_database_is_refused(client: TestClient) -> None:
+    response = client.get("/generations", params={"skip": 2**64})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "skip"]
+    assert client.get("/generations", params={"skip": 2**63 - 1}).json() == []
