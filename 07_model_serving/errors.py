@@ -64,12 +64,17 @@ async def on_validation_error(request: Request, error: Exception) -> JSONRespons
     return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
+# The service names its fields as the native API does; OpenAI's clients know them as these.
+OPENAI_NAMES = {"max_new_tokens": "max_tokens"}
+
+
 async def on_invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, InvalidRequest)
+    names = OPENAI_NAMES if is_openai(request) else {}
     errors = [
         {
             "type": problem.type,
-            "loc": ["body", problem.field],
+            "loc": ["body", names.get(problem.field, problem.field)],
             "msg": problem.message,
             "input": problem.value,
             "ctx": problem.context,

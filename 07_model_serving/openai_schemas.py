@@ -42,7 +42,11 @@ class CompletionRequest(BaseModel):
     prompt: Prompt | Annotated[list[Prompt], Field(min_length=1, max_length=1)] = Field(
         description="One prompt (a list must hold exactly one)."
     )
-    max_tokens: int = Field(default=16, ge=1)
+    max_tokens: int | None = Field(
+        default=16,
+        ge=1,
+        description="Tokens to generate; null asks for what the context leaves after the prompt.",
+    )
     temperature: Temperature = Field(default=1.0, ge=0, le=2, allow_inf_nan=False)
     top_p: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False)
     seed: int | None = Field(default=None, ge=0, le=2**32 - 1)

@@ -26,7 +26,14 @@ from openai_schemas import (
     Usage,
 )
 from service import Finished
-from service_types import GenerationFailed, GenerationRequest, GenerationTimedOut, ServiceBusy
+from service_types import (
+    GenerationFailed,
+    GenerationRequest,
+    GenerationTimedOut,
+    InvalidRequest,
+    RequestProblem,
+    ServiceBusy,
+)
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -40,14 +47,28 @@ def error(description: str, message: str, kind: str) -> dict[str, object]:
     }
 
 
-def plain(body: CompletionRequest, service_model: str) -> GenerationRequest:
+def plain(body: CompletionRequest, service_model: str, context: int) -> GenerationRequest:
     if body.model != service_model:
         raise HTTPException(
-            status.HTTP_404_NOT_FOUND, detail=f"The model `{body.model}` does not exist."
+            status.HTTP_404_NOT_FOUND,
+            detail=f"The model `{body.model}` does not exist: this one serves `{service_model}`.",
         )
+    prompt = body.prompt if isinstance(body.prompt, str) else body.prompt[0]
+    # As vLLM: no max_tokens means what the context leaves, and a prompt and max_tokens that
+    # do not fit in the context together are refused (a cut completion would surprise).
+    max_tokens = body.max_tokens if body.max_tokens is not None else max(1, context - len(prompt))
+    if len(prompt) <= context < len(prompt) + max_tokens:
+        asked = len(prompt) + max_tokens
+        message = (
+            f"This model's maximum context length is {context} tokens. However, you requested "
+            f"{asked} tokens ({len(prompt)} in the prompt, {max_tokens} for the completion). "
+            "Please reduce the prompt or max_tokens."
+        )
+        problem = RequestProblem("max_tokens", "context_length", message, max_tokens, {})
+        raise InvalidRequest([problem])
     return GenerationRequest(
-        prompt=body.prompt if isinstance(body.prompt, str) else body.prompt[0],
-        max_new_tokens=body.max_tokens,
+        prompt=prompt,
+        max_new_tokens=max_tokens,
         temperature=body.temperature,
         top_p=body.top_p,
         seed=body.seed,
@@ -104,7 +125,7 @@ def list_models(service: ServiceDep) -> ModelList:
 async def create_completion(
     body: CompletionRequest, service: ServiceDep, raw_request: Request
 ) -> Completion | StreamingResponse:
-    request = plain(body, service.model_name)
+    request = plain(body, service.model_name, service.runner.context)
     completion_id, created = f"cmpl-{uuid.uuid4().hex}", int(time.time())
     prompt_tokens = len(request.prompt)
 
@@ -145,7 +166,7 @@ async def create_completion(
             async for piece in prepend(first, pieces):
                 if isinstance(piece, Finished):
                     break
-                yield format_sse_event(data_str=chunk(piece, None).model_dump_json())
+                yield format_sse_event(data_str=dumped(chunk(piece, None)))
         except (ServiceBusy, GenerationTimedOut, GenerationFailed) as error:
             # The 200 and its headers are sent: the error travels in the stream, as vLLM does.
             failure = {"error": {"message": str(error), "type": "server_error", "param": None}}
@@ -156,11 +177,17 @@ async def create_completion(
             await pieces.aclose()  # a client that left frees its slot at the next step
         assert isinstance(piece, Finished)
         final = chunk("", piece.completion.finish_reason)
-        yield format_sse_event(data_str=final.model_dump_json())
-        if body.stream_options and body.stream_options.include_usage:
+        yield format_sse_event(data_str=dumped(final))
+        if include_usage:
             usage = chunk("", None, usage_of(piece.completion.tokens))
             yield format_sse_event(data_str=usage.model_dump_json())
         yield format_sse_event(data_str="[DONE]")
+
+    # As OpenAI: chunks carry `usage` (null but on the last) only when the client asked for it.
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+
+    def dumped(piece: Completion) -> str:
+        return piece.model_dump_json(exclude=None if include_usage else {"usage"})
 
     return EventSourceResponse(events())
 

@@ -99,7 +99,7 @@ def test_another_model_is_404(client: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError) as raised:
         client.completions.create(model="gpt-4", prompt="def ")
     assert raised.value.body == {
-        "message": "The model `gpt-4` does not exist.",
+        "message": "The model `gpt-4` does not exist: this one serves `code-gpt-char`.",
         "type": "not_found_error",
         "param": None,
         "code": None,
@@ -117,6 +117,38 @@ def test_raw_server_sent_events_framing(base_url: str) -> None:
     assert events[-2] == "data: [DONE]"
     assert len(events[:-2]) == 4, "three tokens and the finish chunk"
     assert all(event.startswith('data: {"id":"cmpl-') for event in events[:-2])
+    # As OpenAI: no `usage` in the chunks unless stream_options.include_usage asks for it.
+    assert all('"usage"' not in event for event in events[:-2])
+
+
+def test_a_prompt_and_max_tokens_past_the_context_is_a_400(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.completions.create(model=MODEL, prompt="x" * 100, max_tokens=29)
+    assert raised.value.body == {
+        "message": "max_tokens: This model's maximum context length is 128 tokens. However, "
+        "you requested 129 tokens (100 in the prompt, 29 for the completion). Please reduce "
+        "the prompt or max_tokens.",
+        "type": "invalid_request_error",
+        "param": "max_tokens",
+        "code": None,
+    }
+    fits = client.completions.create(model=MODEL, prompt="x" * 100, max_tokens=28, temperature=0)
+    assert fits.usage is not None and fits.usage.completion_tokens == 28
+
+
+def test_max_tokens_null_asks_for_what_the_context_leaves(client: openai.OpenAI) -> None:
+    completion = client.completions.create(
+        model=MODEL, prompt="x" * 120, max_tokens=None, temperature=0
+    )
+    assert completion.usage is not None and completion.usage.completion_tokens == 8
+
+
+def test_the_limit_of_max_tokens_is_named_as_openai_names_it(base_url: str) -> None:
+    body = {"model": MODEL, "prompt": "d", "max_tokens": 257}
+    response = httpx.post(f"{base_url}/v1/completions", json=body, timeout=30)
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "max_tokens"
+    assert response.json()["error"]["message"].startswith("max_tokens: ")
 
 
 def test_a_client_that_leaves_a_stream_frees_its_slot(
@@ -124,7 +156,7 @@ def test_a_client_that_leaves_a_stream_frees_its_slot(
 ) -> None:
     app = load_slow_app()
     base_url = serve(app)
-    body = {"model": MODEL, "prompt": "def ", "max_tokens": 200, "temperature": 0, "stream": True}
+    body = {"model": MODEL, "prompt": "def ", "max_tokens": 120, "temperature": 0, "stream": True}
     with httpx.stream("POST", f"{base_url}/v1/completions", json=body, timeout=30) as response:
         lines = response.iter_lines()  # kept: dropping the iterator closes the stream
         assert next(lines).startswith("data: ")
@@ -133,7 +165,7 @@ def test_a_client_that_leaves_a_stream_frees_its_slot(
     while (running := httpx.get(f"{base_url}/stats").json()["running"]) != 0:
         assert time.monotonic() < deadline, f"the slot was not freed: {running} running"
         time.sleep(0.05)
-    assert app.state.service.engine.stats().tokens_generated < 200
+    assert app.state.service.engine.stats().tokens_generated < 120
 
 
 def test_a_stream_that_times_out_ends_with_an_error_event(
