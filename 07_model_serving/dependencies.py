@@ -15,13 +15,18 @@ from service import GenerationService
 from service_types import ServiceBusy
 
 NOT_READY_DETAIL = "The model is not ready (starting up or shutting down). Retry shortly."
+ENGINE_FAILED_DETAIL = "The engine stopped unexpectedly: this server must be restarted."
 NOT_READY = documented_error(
-    "The model is not ready: the service is starting up or shutting down.", NOT_READY_DETAIL
+    "The model is not ready: the service is starting up or shutting down, or its engine "
+    "stopped (then /health answers 503 too).",
+    NOT_READY_DETAIL,
 )
 
 
 def get_service(request: Request) -> GenerationService:
     service: GenerationService | None = getattr(request.app.state, "service", None)
+    if service is not None and service.engine_failed:
+        raise ServiceBusy(ENGINE_FAILED_DETAIL, retry_after=5)
     if service is None or not service.ready or not service.engine.is_alive():
         raise ServiceBusy(NOT_READY_DETAIL, retry_after=1)
     return service

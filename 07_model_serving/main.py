@@ -66,7 +66,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # that the model, the engine and the device work together.
     warm_up = engine.submit(runner.tokenizer.encode("def "), SamplingParams(8, temperature=0))
     await asyncio.wrap_future(warm_up.future)
-    service.ready = True
+    service.ready = service.started = True
     drain_on_stop_signal(service)
     logger.info(
         "Ready: %s on %s in %s, %d slots, engine in %s",

@@ -59,12 +59,19 @@ class GenerationService:
         self.engine = engine
         self.store = store
         self.ready = False
+        self.started = False  # set once the lifespan has warmed the engine up
         self._draining = False
         self._jobs: set[asyncio.Task[None]] = set()
 
     @property
     def model_name(self) -> str:
         return self.runner.name
+
+    @property
+    def engine_failed(self) -> bool:
+        """The engine stopped on its own (it crashed, or its process was killed): only a
+        restart helps. Not so while it starts, or once shutdown has begun."""
+        return self.started and not self._draining and not self.engine.is_alive()
 
     def check(self, request: GenerationRequest) -> None:
         """The limits that depend on the model and the settings (the schema checks the rest)."""

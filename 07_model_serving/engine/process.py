@@ -18,6 +18,7 @@ import builtins
 import contextlib
 import itertools
 import json
+import logging
 import signal
 import socket
 import subprocess
@@ -38,6 +39,8 @@ from engine.sequence import Completion, Listener, SamplingParams, SequenceCancel
 
 CHAPTER_DIR = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120
+
+logger = logging.getLogger("chapter07.engine")
 
 
 @dataclass(eq=False)
@@ -194,6 +197,15 @@ class EngineProcess:
                     self._dispatch(*event)
         except (EOFError, OSError):
             pass
+        if self._accepting:  # not asked to stop: it died (a crash, or kill -9)
+            code = None
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self._process.wait(timeout=5) if self._process else None
+            logger.critical(
+                "The engine process exited on its own (exit code %s): /health and /ready answer "
+                "503 until this server is restarted",
+                code,
+            )
         with self._lock:
             orphans = list(self._sequences.values())
             self._sequences.clear()

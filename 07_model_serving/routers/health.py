@@ -1,9 +1,10 @@
 """Liveness and readiness: two questions an orchestrator asks, with different answers."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from dependencies import NOT_READY, ServiceDep
-from schemas import HealthOut, ReadyOut
+from dependencies import ENGINE_FAILED_DETAIL, NOT_READY, ServiceDep
+from schemas import HealthOut, ReadyOut, documented_error
+from service_types import ServiceBusy
 
 router = APIRouter(tags=["health"])
 
@@ -11,9 +12,19 @@ router = APIRouter(tags=["health"])
 @router.get(
     "/health",
     summary="Is the process up?",
-    description="Liveness: 200 while the process answers requests, whatever the model is doing.",
+    description=(
+        "Liveness: 200 while the process can do its job, whatever the model is doing (loading, "
+        "busy, draining); 503 once its engine stopped on its own, so that an orchestrator "
+        "replaces the container."
+    ),
+    responses={
+        503: documented_error("The engine stopped: restart the server.", ENGINE_FAILED_DETAIL)
+    },
 )
-def health() -> HealthOut:
+def health(request: Request) -> HealthOut:
+    service = getattr(request.app.state, "service", None)
+    if service is not None and service.engine_failed:
+        raise ServiceBusy(ENGINE_FAILED_DETAIL, retry_after=5)
     return HealthOut()
 
 

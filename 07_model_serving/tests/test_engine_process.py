@@ -79,22 +79,25 @@ def test_a_stop_string_that_half_matches_crosses_the_process_boundary(
         )
 
 
-def test_a_dead_engine_process_makes_the_server_unready(process_app: FastAPI) -> None:
+def test_a_dead_engine_process_fails_liveness_and_is_logged(
+    process_app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
     with TestClient(process_app) as client:
         engine = client.app.state.service.engine
+        assert client.get("/health").status_code == 200
         os.kill(engine.pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while engine.is_alive():
             assert time.monotonic() < deadline, "the server never noticed"
             time.sleep(0.05)
-        response = client.post("/generate", json=GREEDY)
-        assert response.status_code == 503
-        assert response.json() == {
-            "detail": "The model is not ready (starting up or shutting down). Retry shortly."
-        }
-        assert client.get("/ready").status_code == 503
-        assert client.get("/health").status_code == 200
+        failed = {"detail": "The engine stopped unexpectedly: this server must be restarted."}
+        for answer in (client.post("/generate", json=GREEDY), client.get("/ready")):
+            assert (answer.status_code, answer.json()) == (503, failed)
+        # Liveness fails too: an orchestrator replaces a server that cannot generate any more.
+        health = client.get("/health")
+        assert (health.status_code, health.json()) == (503, failed)
     assert engine.exit_code == -signal.SIGKILL
+    assert "The engine process exited on its own (exit code -9)" in caplog.text
 
 
 def test_a_waiter_cancelled_in_the_engine_process_is_let_go(
