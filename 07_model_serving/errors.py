@@ -104,12 +104,30 @@ async def on_model_failure(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=500)
 
 
+def served_openai_routes(request: Request) -> str:
+    """What this server answers under /v1, e.g. `POST /v1/completions, GET /v1/models`."""
+    paths = request.app.openapi()["paths"]  # built once, then cached by FastAPI
+    found = [
+        f"{method.upper()} {path}"
+        for path, operations in sorted(paths.items())
+        if path.startswith("/v1/")
+        for method in sorted(operations)
+    ]
+    return ", ".join(sorted(found, key=lambda entry: entry.split(" ")[1]))
+
+
 async def on_http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     headers = dict(error.headers or {})
     if is_openai(request):
         kind = "not_found_error" if error.status_code == 404 else "invalid_request_error"
-        return openai_error(error.status_code, str(error.detail), kind, **headers)
+        message = str(error.detail)
+        if error.detail in ("Not Found", "Method Not Allowed"):  # the router's own answer
+            message = (
+                f"{request.method} {request.url.path} is not served here. This server "
+                f"answers {served_openai_routes(request)}."
+            )
+        return openai_error(error.status_code, message, kind, **headers)
     return JSONResponse(
         {"detail": error.detail}, status_code=error.status_code, headers=headers or None
     )
