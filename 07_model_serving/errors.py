@@ -52,9 +52,36 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [json_safe({k: v for k, v in error.items() if k != "url"}) for error in errors]
 
 
+def also_the_services(request: Request, error: RequestValidationError) -> list[dict[str, Any]]:
+    """The service's own limits (the context, the vocabulary, MAX_NEW_TOKENS_LIMIT) on the
+    fields the schema did not refuse, so that a body with several mistakes gets them all at
+    once, not one answer per mistake."""
+    service = getattr(request.app.state, "service", None)
+    body = error.body
+    if service is None or not isinstance(body, dict) or request.method != "POST":
+        return []
+    refused = {tuple(e["loc"]) for e in error.errors()}
+    fields = {
+        name: body.get(name)
+        for name in ("prompt", "max_new_tokens", "top_k")
+        if ("body", name) not in refused
+    }
+    problems = service.problems(**fields)
+    return [
+        {
+            "type": problem.type,
+            "loc": ["body", problem.field],
+            "msg": problem.message,
+            "input": problem.value,
+            "ctx": problem.context,
+        }
+        for problem in problems
+    ]
+
+
 async def on_validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    errors = validation_errors(list(error.errors()))
+    errors = validation_errors(list(error.errors()) + also_the_services(request, error))
     if is_openai(request):
         # Of a union's alternatives, the one of the right type says what is wrong.
         fitting = [e for e in errors if not e["type"].endswith("_type")] or errors

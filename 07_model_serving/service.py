@@ -75,53 +75,64 @@ class GenerationService:
 
     def check(self, request: GenerationRequest) -> None:
         """The limits that depend on the model and the settings (the schema checks the rest)."""
+        problems = self.problems(request.prompt, request.max_new_tokens, request.top_k)
+        if problems:
+            raise InvalidRequest(problems)
+
+    def problems(
+        self, prompt: object = None, max_new_tokens: object = None, top_k: object = None
+    ) -> list[RequestProblem]:
+        """What is wrong with these values against the model and the settings. A value of
+        another type (or None) is left alone: the schema reports it. The validation handler
+        calls this too, so that a body with several mistakes gets them all in one answer."""
         problems = []
         context = self.runner.context
-        if len(request.prompt) > context:
+        if isinstance(prompt, str) and len(prompt) > context:
             problems.append(
                 RequestProblem(
                     "prompt",
                     "string_too_long",
                     f"String should have at most {context} characters (the model's context)",
-                    request.prompt,
+                    prompt,
                     {"max_length": context},
                 )
             )
-        unknown = self.runner.tokenizer.unknown_characters(request.prompt)
+        unknown = (
+            self.runner.tokenizer.unknown_characters(prompt) if isinstance(prompt, str) else []
+        )
         if unknown:
             problems.append(
                 RequestProblem(
                     "prompt",
                     "vocabulary",
                     f"Characters outside the model's vocabulary: {''.join(unknown)!r}",
-                    request.prompt,
+                    prompt,
                     {"characters": unknown},
                 )
             )
         limit = self.settings.max_new_tokens_limit
-        if request.max_new_tokens > limit:
+        if isinstance(max_new_tokens, int) and max_new_tokens > limit:
             problems.append(
                 RequestProblem(
                     "max_new_tokens",
                     "less_than_equal",
                     f"Input should be less than or equal to {limit}",
-                    request.max_new_tokens,
+                    max_new_tokens,
                     {"le": limit},
                 )
             )
         vocabulary = len(self.runner.tokenizer)
-        if request.top_k is not None and request.top_k > vocabulary:
+        if isinstance(top_k, int) and top_k > vocabulary:
             problems.append(
                 RequestProblem(
                     "top_k",
                     "less_than_equal",
                     f"Input should be less than or equal to {vocabulary} (the vocabulary)",
-                    request.top_k,
+                    top_k,
                     {"le": vocabulary},
                 )
             )
-        if problems:
-            raise InvalidRequest(problems)
+        return problems
 
     def admissible(self, request: GenerationRequest) -> None:
         if not self.ready:

@@ -120,3 +120,30 @@ def test_a_temperature_below_the_floor_full_body(client: TestClient) -> None:
             }
         ]
     }
+
+
+def test_every_mistake_of_a_body_comes_back_in_one_answer(client: TestClient) -> None:
+    body = {"prompt": "x = 'é'", "max_new_tokens": 999, "temperature": -1}
+    assert errors_for(client, body) == [
+        {
+            "type": "greater_than_equal",
+            "loc": ["body", "temperature"],
+            "msg": "Input should be greater than or equal to 0",
+            "input": -1,
+            "ctx": {"ge": 0.0},
+        },
+        {
+            "type": "vocabulary",
+            "loc": ["body", "prompt"],
+            "msg": "Characters outside the model's vocabulary: 'é'",
+            "input": "x = 'é'",
+            "ctx": {"characters": ["é"]},
+        },
+        {
+            "type": "less_than_equal",
+            "loc": ["body", "max_new_tokens"],
+            "msg": "Input should be less than or equal to 256",
+            "input": 999,
+            "ctx": {"le": 256},
+        },
+    ]
