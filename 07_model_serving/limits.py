@@ -7,6 +7,7 @@ it back. A pure ASGI middleware answers 413 from the `Content-Length` header alo
 soon as a streamed (chunked) body grows past the limit.
 """
 
+from fastapi import HTTPException, status
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,8 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_BODY_BYTES = 16 * 1024
 
 
-class BodyTooLarge(Exception):
-    pass
+def too_large(max_bytes: int) -> str:
+    return f"The request body is larger than {max_bytes} bytes."
 
 
 class BodySizeLimit:
@@ -32,7 +33,6 @@ class BodySizeLimit:
             await self.refuse(scope, receive, send)
             return
         seen = 0
-        started = False
 
         async def counting_receive() -> Message:
             nonlocal seen
@@ -40,22 +40,21 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    # Raised while FastAPI reads the body, which lets an HTTPException through
+                    # (any other error would become its 400 "error parsing the body").
+                    raise HTTPException(
+                        status.HTTP_413_CONTENT_TOO_LARGE, detail=too_large(self.max_bytes)
+                    )
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self.refuse(scope, receive, send)
+        await self.app(scope, counting_receive, send)
 
     async def refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"The request body is larger than {self.max_bytes} bytes."
+        """413 at once, from the header alone. No `Connection: close`: uvicorn reads and drops
+        the body the client is still sending, so that the client can read this answer (a
+        server that closed now would reset the connection under it) and the connection stays
+        usable."""
+        detail = too_large(self.max_bytes)
         body = (
             {
                 "error": {
@@ -68,5 +67,5 @@ class BodySizeLimit:
             if scope["path"].startswith("/v1/")
             else {"detail": detail}
         )
-        response = JSONResponse(body, status_code=413, headers={"Connection": "close"})
+        response = JSONResponse(body, status_code=413)
         await response(scope, receive, send)
