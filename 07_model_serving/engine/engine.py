@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import InvalidStateError
 from dataclasses import dataclass
 
@@ -46,6 +46,16 @@ class EngineStats:
     tokens_per_second: float
 
 
+@dataclass
+class StepTimes:
+    """Where the engine's time went, summed over its steps since it started (seconds)."""
+
+    steps: int = 0
+    step_s: float = 0.0  # whole steps: admit, prefill, decode, sample, answer, send the news
+    model_s: float = 0.0  # inside the model's forward passes (prefill and decode)
+    sample_s: float = 0.0  # picking the tokens from the logits
+
+
 class Engine:
     def __init__(
         self, runner: ModelRunner, max_waiting: int, on_step: Callable[[], None] | None = None
@@ -60,6 +70,7 @@ class Engine:
         self._recent: deque[tuple[float, int]] = deque(maxlen=RECENT_STEPS)  # (time, batch)
         self._served = 0
         self._generated = 0
+        self._times = StepTimes()
         # BEGIN SOLUTION ch07.ex4: a count of finished sequences per finish reason
         self._finish_reasons: Counter[str] = Counter()
         # END SOLUTION
@@ -99,6 +110,10 @@ class Engine:
             tokens_generated=self._generated,
             tokens_per_second=round(sum(s for _, s in window[1:]) / seconds, 1) if seconds else 0.0,
         )
+
+    def step_times(self) -> StepTimes:
+        with self._lock:
+            return StepTimes(**vars(self._times))
 
     # BEGIN SOLUTION ch07.ex3: the engine's occupied_slots() method
     def occupied_slots(self) -> list[tuple[int, int, int]]:
@@ -144,6 +159,7 @@ class Engine:
                         self.scheduler.release(sequence)
                     break
                 admitted = self.scheduler.admit(budget=self.runner.context)
+            started = time.perf_counter()
             try:
                 for sequence in admitted:
                     self._prefill(sequence)
@@ -154,6 +170,9 @@ class Engine:
                     self._fail(sequence, error)
             if self._on_step is not None:
                 self._on_step()
+            with self._lock:
+                self._times.steps += 1
+                self._times.step_s += time.perf_counter() - started
         for sequence in leftovers:
             self._fail(sequence, EngineStopped())
         if self._on_step is not None:
@@ -162,7 +181,8 @@ class Engine:
     def _prefill(self, sequence: Sequence) -> None:
         self._notify(sequence, "", False)  # it has a slot: it is running
         try:
-            logits = self.runner.prefill(sequence.slot, sequence.prompt_ids)
+            with self._timed("model_s"):
+                logits = self.runner.prefill(sequence.slot, sequence.prompt_ids)
             token = self._sample(logits[None, :], [sequence])[0]
         except Exception as error:
             logger.exception("The model failed on a prompt; that request gets the error")
@@ -182,7 +202,8 @@ class Engine:
         tokens = [s.output_ids[-1] if s is not None else 0 for s in rows]
         positions = [s.length - 1 if s is not None else 0 for s in rows]
         try:
-            logits = self.runner.decode(tokens, positions)
+            with self._timed("model_s"):
+                logits = self.runner.decode(tokens, positions)
             picked = self._sample(logits, rows)
         except Exception as error:
             logger.exception(
@@ -196,7 +217,21 @@ class Engine:
         for sequence in running:
             self._advance(sequence, picked[sequence.slot])
 
+    @contextlib.contextmanager
+    def _timed(self, part: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - started
+            with self._lock:
+                setattr(self._times, part, getattr(self._times, part) + elapsed)
+
     def _sample(self, logits: torch.Tensor, rows: list[Sequence | None]) -> list[int]:
+        with self._timed("sample_s"):
+            return self._pick(logits, rows)
+
+    def _pick(self, logits: torch.Tensor, rows: list[Sequence | None]) -> list[int]:
         vocabulary = logits.shape[-1]
         params = [s.params if s is not None else SamplingParams(temperature=0) for s in rows]
         tokens = sample_tokens(

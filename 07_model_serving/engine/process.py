@@ -32,7 +32,7 @@ from types import SimpleNamespace
 
 import torch
 
-from engine.engine import Engine, EngineStats, EngineStopped
+from engine.engine import Engine, EngineStats, EngineStopped, StepTimes
 from engine.runner import ModelLoadError, ModelRunner
 from engine.scheduler import QueueFull
 from engine.sequence import Completion, Listener, SamplingParams, SequenceCancelled
@@ -145,6 +145,9 @@ class EngineProcess:
 
     def stats(self) -> EngineStats:
         return EngineStats(**self._ask("stats"))  # type: ignore[arg-type]
+
+    def step_times(self) -> StepTimes:
+        return StepTimes(**self._ask("step_times"))  # type: ignore[arg-type]
 
     # BEGIN SOLUTION ch07.ex3: occupied_slots(), asked of the engine in its process
     def occupied_slots(self) -> list[tuple[int, int, int]]:
