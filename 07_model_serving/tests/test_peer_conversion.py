@@ -28,3 +28,24 @@ def test_gpt2_conversion_gives_the_same_logits(
         ours = model(ids)[0]
         theirs = converted(ids).logits
     torch.testing.assert_close(theirs, ours, rtol=0, atol=1e-5)
+
+
+def test_the_hugging_face_folder_is_the_same_model_and_tokenizer(
+    model_package: ModuleType, hf_folder_module: ModuleType, tmp_path: Path
+) -> None:
+    """What vLLM loads (`make bench-7-vllm`): the folder's logits and tokens are the chapter's."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = hf_folder_module.write_folder(WEIGHTS, tmp_path / "peer")
+    model, tokenizer, card = model_package.load_checkpoint(WEIGHTS, torch.device("cpu"))
+    theirs = AutoTokenizer.from_pretrained(folder)
+    text = "".join(tokenizer.vocab) + "def read(path):\n    return  open(path).read()  # x\n"
+    ids = theirs.encode(text)
+    assert ids == tokenizer.encode(text)
+    assert theirs.decode(ids) == text
+    assert "".join(theirs.decode([i]) for i in ids) == text, "one character per token"
+    assert (folder / "served_name.txt").read_text() == f"{card.name}\n"
+    loaded = AutoModelForCausalLM.from_pretrained(folder).eval()
+    batch = torch.tensor([ids[-60:]])
+    with torch.inference_mode():
+        torch.testing.assert_close(loaded(batch).logits, model(batch)[0], rtol=0, atol=1e-5)
