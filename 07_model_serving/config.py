@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     max_new_tokens_limit: int = Field(default=256, ge=64, le=4096)
     request_timeout_s: float = Field(default=30.0, gt=0)
     max_batch_size: int = Field(
-        default=32, ge=1, le=256, description="Sequences one decode step advances together."
+        default=64, ge=1, le=256, description="Sequences one decode step advances together."
     )
     queue_size: int = Field(
         default=64, ge=1, description="Requests that may wait for a free slot (then 503)."

@@ -44,7 +44,7 @@ PROMPTS = [
     "try:\n    ",
 ]
 TOKENS = 100  # per request in the closed loops: 100-character completions
-SLOTS = 32  # the default MAX_BATCH_SIZE
+SLOTS = 64  # the default MAX_BATCH_SIZE
 
 
 @contextmanager
@@ -100,7 +100,7 @@ def measure_server(
 
 
 def measure_flood(seconds: float, progress: tqdm) -> dict[str, object]:
-    """64 clients against 32 slots and 8 places in line: 24 of them keep getting 503."""
+    """Twice as many clients as slots, and 8 places in line: the rest keep getting 503."""
     results = {}
     for honour in (True, False):
         with server(SLOTS, queue_size=8) as base_url:
@@ -108,7 +108,7 @@ def measure_flood(seconds: float, progress: tqdm) -> dict[str, object]:
             label = "honour_retry_after" if honour else "retry_at_once"
             progress.set_description(f"flood: {label}")
             tally = asyncio.run(
-                load.closed_loop(base_url, 64, PROMPTS[:1], TOKENS, seconds, honour)
+                load.closed_loop(base_url, 2 * SLOTS, PROMPTS[:1], TOKENS, seconds, honour)
             )
             results[label] = tally.summary()
             progress.update()

@@ -225,7 +225,7 @@ def image_server(tmp_path: Path) -> Iterator[str]:
         "PATH": os.environ.get("PATH", ""),
         "PYTHONDONTWRITEBYTECODE": "1",
         "DEVICE": "cpu",
-        "CPU_THREADS": "2",
+        "CPU_THREADS": "1",
     }
     log = tmp_path / "server.log"
     with log.open("w") as output:

@@ -109,7 +109,7 @@ def test_two_replicas_serve_the_same_api_and_survive_a_kill(cluster: Cluster) ->
     assert docs.status_code == 200 and "swagger-ui" in docs.text
     assert httpx.get(f"{url}/openapi.json").json()["info"]["version"] == "2.0.0"
     stats = httpx.get(f"{url}/stats").json()
-    assert stats["slots"] == 32
+    assert stats["slots"] == 64
     client = openai.OpenAI(base_url=f"{url}/v1", api_key="not-needed", max_retries=0)
     plain = client.completions.create(model="code-gpt-char", prompt="def ", max_tokens=12)
     chunks = client.completions.create(

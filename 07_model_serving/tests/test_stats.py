@@ -15,7 +15,7 @@ def test_stats_of_an_idle_engine(client: TestClient) -> None:
     assert {k: stats[k] for k in ("waiting", "running", "slots", "requests_served")} == {
         "waiting": 0,
         "running": 0,
-        "slots": 32,
+        "slots": 64,
         "requests_served": 1,  # the warm-up
     }
     assert stats["tokens_generated"] == 8
