@@ -7,6 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
+logs=${LOGS:-$(mktemp -d)}  # each run's whole output, for the failures' details
 
 busy() { sh -c 'while :; do :; done' & }
 stop_busy() { kill "${loops[@]}" 2>/dev/null; wait "${loops[@]}" 2>/dev/null; loops=(); }
@@ -14,15 +15,18 @@ score() { .venv/bin/python -c 'import json; r = json.load(open("grade/results.js
 
 echo "date:     $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine:  $(nproc) cores, $(python3 --version 2>&1)"
+echo "logs:     $logs"
 loops=()
 make grade >/dev/null 2>&1
 echo "quiet make grade:  $(score)"
 for run in $(seq 1 "$runs"); do
   loops=(); busy; loops+=($!); busy; loops+=($!)
   start=$(date +%s)
-  summary=$(make test 2>&1 | tail -n 1)
+  make test > "$logs/run-$run.log" 2>&1
   end=$(date +%s)
-  echo "run $run: $summary  (wall $((end - start)) s, load at the end $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "run $run: $(tail -n 1 "$logs/run-$run.log")  (wall $((end - start)) s, load at the end $(cut -d' ' -f1-3 /proc/loadavg))"
+  grep -E "^(FAILED|ERROR) " "$logs/run-$run.log" | sed 's/^/    /'
+  grep -E "^=+ .*(passed|failed).* =+$" "$logs/run-$run.log" | sed 's/^/    pytest: /' 
   stop_busy
 done
 loops=(); busy; loops+=($!); busy; loops+=($!)
