@@ -146,16 +146,22 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(chapter: Path, warm_up: list[bytes], unset: tuple[str, ...] = ()) -> Iterator[Server]:
+def serve(
+    chapter: Path,
+    warm_up: list[bytes],
+    unset: tuple[str, ...] = (),
+    settings: dict[str, str] | None = None,
+) -> Iterator[Server]:
     """`uvicorn main:app` in the chapter's folder, as the lesson starts it; warnings are errors.
 
-    `unset` names settings that must not leak in from the machine running the tests. After
-    the server stops, its log must hold no traceback and no error line.
+    `unset` names settings that must not leak in from the machine running the tests; `settings`
+    are set for the server. After the server stops, its log must hold no traceback and no error
+    line.
     """
     server = Server(free_port())
     command = [sys.executable, "-W", "error", "-m", "uvicorn", "main:app"]
     command += ["--host", "127.0.0.1", "--port", str(server.port), "--no-access-log"]
-    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env = {k: v for k, v in os.environ.items() if k not in unset} | (settings or {})
     process = subprocess.Popen(
         command,
         cwd=chapter,
