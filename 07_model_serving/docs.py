@@ -88,7 +88,12 @@ def document_runtime_limits(app: FastAPI, settings: Settings) -> None:
         models = schema["components"]["schemas"]
         native, openai = models["GenerateRequest"]["properties"], models["CompletionRequest"]
         native["max_new_tokens"]["maximum"] = settings.max_new_tokens_limit
-        openai["properties"]["max_tokens"]["maximum"] = settings.max_new_tokens_limit
+        # max_tokens may be null: the limit belongs to its integer branch, where every
+        # JSON Schema reader applies it (a sibling of `anyOf` is easy to overlook).
+        integer = next(
+            b for b in openai["properties"]["max_tokens"]["anyOf"] if b["type"] == "integer"
+        )
+        integer["maximum"] = settings.max_new_tokens_limit
         try:
             card = ModelCard.model_validate_json(card_path(settings.model_path).read_text())
         except (OSError, ValueError):

@@ -45,7 +45,10 @@ class CompletionRequest(BaseModel):
     max_tokens: int | None = Field(
         default=16,
         ge=1,
-        description="Tokens to generate; null asks for what the context leaves after the prompt.",
+        description=(
+            "Tokens to generate; null asks for what the context leaves after the prompt,"
+            " at most MAX_NEW_TOKENS_LIMIT."
+        ),
     )
     temperature: Temperature = Field(default=1.0, ge=0, le=2, allow_inf_nan=False)
     top_p: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False)

@@ -194,8 +194,8 @@ class StatsOut(BaseModel):
             "examples": [
                 {
                     "waiting": 3,
-                    "running": 32,
-                    "slots": 32,
+                    "running": 64,
+                    "slots": 64,
                     "mean_batch_size": 27.4,
                     "requests_served": 1200,
                     "tokens_generated": 76800,

@@ -1,6 +1,6 @@
 """`make bench-7-ray`, part 2: the closed loop of `make bench-7`, through Ray Serve.
 
-Starts `ray_serve.py` with 1 and then 2 replicas (each replica: one engine, 32 slots, one
+Starts `ray_serve.py` with 1 and then 2 replicas (each replica: one engine, 64 slots, one
 PyTorch thread) and drives it with the same streamed `/v1/completions` closed loop as the plain
 server. Adds `ray_1_replica` and `ray_2_replicas` to `bench/results-<device>.json` and draws
 them on its plot, beside the plain server, the ceiling and the peer. Run `make bench-7` first.

@@ -11,7 +11,7 @@ on one machine, and get the very same requests from the same client (bench/load.
    vLLM's saturation (its plain 64-client output rate over the list's mean output length);
 3. a burst: the whole list sent at once.
 
-The chapter's server runs as its image does (the engine in a process of its own, 32 slots, one
+The chapter's server runs as its image does (the engine in a process of its own, 64 slots, one
 PyTorch thread), with a waiting line long enough for the burst. Metrics as `vllm bench serve`
 reports them (bench/metrics.py). Writes `bench/vllm-<device>.json` and `.png`; prints the
 targets and whether this run met them.

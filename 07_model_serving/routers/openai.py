@@ -47,16 +47,20 @@ def error(description: str, message: str, kind: str) -> dict[str, object]:
     }
 
 
-def plain(body: CompletionRequest, service_model: str, context: int) -> GenerationRequest:
+def plain(
+    body: CompletionRequest, service_model: str, context: int, limit: int
+) -> GenerationRequest:
     if body.model != service_model:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
             detail=f"The model `{body.model}` does not exist: this one serves `{service_model}`.",
         )
     prompt = body.prompt if isinstance(body.prompt, str) else body.prompt[0]
-    # As vLLM: no max_tokens means what the context leaves, and a prompt and max_tokens that
-    # do not fit in the context together are refused (a cut completion would surprise).
-    max_tokens = body.max_tokens if body.max_tokens is not None else max(1, context - len(prompt))
+    # As vLLM: no max_tokens means what the context leaves (here at most MAX_NEW_TOKENS_LIMIT),
+    # and a prompt and max_tokens that do not fit in the context together are refused (a cut
+    # completion would surprise).
+    left = min(limit, max(1, context - len(prompt)))
+    max_tokens = body.max_tokens if body.max_tokens is not None else left
     if len(prompt) <= context < len(prompt) + max_tokens:
         asked = len(prompt) + max_tokens
         message = (
@@ -125,7 +129,9 @@ def list_models(service: ServiceDep) -> ModelList:
 async def create_completion(
     body: CompletionRequest, service: ServiceDep, raw_request: Request
 ) -> Completion | StreamingResponse:
-    request = plain(body, service.model_name, service.runner.context)
+    request = plain(
+        body, service.model_name, service.runner.context, service.settings.max_new_tokens_limit
+    )
     completion_id, created = f"cmpl-{uuid.uuid4().hex}", int(time.time())
     prompt_tokens = len(request.prompt)
 

@@ -143,6 +143,17 @@ def test_max_tokens_null_asks_for_what_the_context_leaves(client: openai.OpenAI)
     assert completion.usage is not None and completion.usage.completion_tokens == 8
 
 
+def test_max_tokens_null_asks_for_no_more_than_the_limit(
+    env: pytest.MonkeyPatch, load_app: Callable[[], FastAPI], serve: Callable[[FastAPI], str]
+) -> None:
+    env.setenv("MAX_NEW_TOKENS_LIMIT", "64")
+    client = openai.OpenAI(base_url=f"{serve(load_app())}/v1", api_key="unused", max_retries=0)
+    completion = client.completions.create(
+        model=MODEL, prompt="def ", max_tokens=None, temperature=0, stop=None
+    )
+    assert completion.usage is not None and completion.usage.completion_tokens == 64
+
+
 def test_the_limit_of_max_tokens_is_named_as_openai_names_it(base_url: str) -> None:
     body = {"model": MODEL, "prompt": "d", "max_tokens": 257}
     response = httpx.post(f"{base_url}/v1/completions", json=body, timeout=30)

@@ -75,7 +75,7 @@ def test_try_it_in_swagger_ui(serve_chapter: Callable[..., Served], page: Page) 
         404,
         {
             "error": {
-                "message": "The model `gpt-4` does not exist.",
+                "message": "The model `gpt-4` does not exist: this one serves `code-gpt-char`.",
                 "type": "not_found_error",
                 "param": None,
                 "code": None,
@@ -97,7 +97,7 @@ def test_try_it_in_swagger_ui(serve_chapter: Callable[..., Served], page: Page) 
     stats = ui.operation("get", "/stats").try_it_out().execute()
     assert stats.status == 200
     assert stats.body["requests_served"] == 6  # the warm-up, 3 generations, a completion, a job
-    assert stats.body["slots"] == 32
+    assert stats.body["slots"] == 64
 
 
 def test_demo_script(serve_chapter: Callable[..., Served], page: Page) -> None:
