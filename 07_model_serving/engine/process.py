@@ -135,13 +135,17 @@ class EngineProcess:
         return sequence
 
     def cancel(self, sequence: RemoteSequence) -> None:
+        """As `Sequence.cancel`: its future ends with `SequenceCancelled`, its slot is freed."""
         with self._lock:
-            if self._sequences.pop(sequence.number, None) is None:
+            if sequence.number not in self._sequences:
                 return  # finished already
-            if sequence.slot is None:
-                self._waiting -= 1
             self._send(("cancel", sequence.number))
-        sequence.future.cancel()
+            if sequence.slot is not None:
+                return  # running: the engine ends it at its next step and says so ("failed")
+            del self._sequences[sequence.number]
+            self._waiting -= 1
+        with contextlib.suppress(InvalidStateError):  # its caller may have cancelled the future
+            sequence.future.set_exception(SequenceCancelled())
 
     def stats(self) -> EngineStats:
         return EngineStats(**self._ask("stats"))  # type: ignore[arg-type]

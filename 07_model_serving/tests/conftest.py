@@ -40,6 +40,33 @@ SETTINGS = (
 )
 
 
+# Tests that take `engine_mode` run twice: with the engine in a thread of the server, and in a
+# process of its own (`ENGINE_PROCESS=true`, as the image runs it; slow: one more process each).
+ENGINE_MODES = ["thread", pytest.param("process", marks=pytest.mark.slow)]
+# A runner the test controls (a gate, a fault, a slow step) lives in the server's process only.
+IN_PROCESS_RUNNERS = {"load_controlled_app", "load_slow_app"}
+ENGINE_USERS = {"load_app", "make_engine"}  # a test without either has no engine to place
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "engine_mode" not in metafunc.fixturenames:
+        return
+    fixtures = set(metafunc.fixturenames)
+    thread_only = (
+        metafunc.definition.get_closest_marker("thread_engine_only")
+        or IN_PROCESS_RUNNERS & fixtures
+        or not ENGINE_USERS & fixtures
+    )
+    metafunc.parametrize("engine_mode", ["thread"] if thread_only else ENGINE_MODES, indirect=True)
+
+
+@pytest.fixture
+def engine_mode(request: pytest.FixtureRequest, env: pytest.MonkeyPatch) -> str:
+    """ "thread" or "process": where the app's engine runs (set before the app is built)."""
+    env.setenv("ENGINE_PROCESS", "true" if request.param == "process" else "false")
+    return request.param
+
+
 def forget_chapter_modules() -> None:
     for name, module in list(sys.modules.items()):
         origin = getattr(module, "__file__", None) or ""
@@ -222,8 +249,9 @@ def load_slow_app(load_controlled_app: Callable[..., FastAPI]) -> Callable[[], F
 
 @pytest.fixture
 def engine_parts() -> ModuleType:
-    """The `engine` package, and a runner on the committed model for it."""
-    return chapter_module("engine")
+    """The engine's parts as `engine/process.py` imports them: `Engine` and `EngineProcess`,
+    the runner, the sampling parameters and the errors, all from one import."""
+    return chapter_module("engine.process")
 
 
 @pytest.fixture

@@ -25,7 +25,9 @@ pytest.importorskip(
     "ray.serve", reason="Ray Serve is not installed: `make test` installs requirements-ray.txt"
 )
 
-pytestmark = [pytest.mark.ray, pytest.mark.slow]
+# A cluster's start (up to 150 s on a busy machine), then a replica's replacement (up to 90 s):
+# more than the suite's 180 s, each wait with its own deadline and message.
+pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.timeout(600)]
 CHAPTER_DIR = Path(__file__).resolve().parents[1]
 BODY = {"prompt": "def ", "max_new_tokens": 24, "temperature": 0}
 

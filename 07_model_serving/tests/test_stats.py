@@ -4,8 +4,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+# Each test runs with the engine in a thread and in a process (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("engine_mode")
 
 
 def test_stats_of_an_idle_engine(client: TestClient) -> None:

@@ -7,8 +7,12 @@ from collections.abc import Callable
 from types import ModuleType
 
 import openai
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+# Each test runs with the engine in a thread and in a process (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("engine_mode")
 
 
 class LockstepRunner:
