@@ -2,10 +2,14 @@
 
 FastAPI's own `/docs` loads its JavaScript and CSS from a CDN. `add_offline_docs` is FastAPI's
 documented recipe for self-hosting them: turn the default routes off (`docs_url=None,
-redoc_url=None`) and add these instead. The folder is found from this file, not from the
-working directory.
+redoc_url=None`) and add these instead.
+
+The files come from the pinned `fastapi-offline` package (Swagger UI and ReDoc as FastAPI's own
+docs pages use them), so the chapter keeps no copy of its own; the image installs it too.
 """
 
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,11 +21,11 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from config import CHAPTER_DIR, Settings
+from config import Settings
 from model import ModelCard
 from model.checkpoint import card_path
 
-STATIC_DIR = CHAPTER_DIR / "static"
+STATIC_DIR = Path(str(files("fastapi_offline") / "static"))
 
 
 def add_offline_docs(app: FastAPI) -> None:
@@ -34,9 +38,9 @@ def add_offline_docs(app: FastAPI) -> None:
             openapi_url=openapi_url,
             title=f"{app.title} - Swagger UI",
             oauth2_redirect_url="/docs/oauth2-redirect",
-            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+            swagger_js_url="/static/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.png",
         )
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
@@ -48,8 +52,8 @@ def add_offline_docs(app: FastAPI) -> None:
         page = get_redoc_html(
             openapi_url=openapi_url,
             title=f"{app.title} - ReDoc",
-            redoc_js_url="/static/redoc/redoc.standalone.js",
-            redoc_favicon_url="/static/swagger-ui/favicon-32x32.png",
+            redoc_js_url="/static/redoc.standalone.js",
+            redoc_favicon_url="/static/favicon.png",
             with_google_fonts=False,
         )
         # ReDoc fetches its own logo from a CDN: allow images from this server only.

@@ -271,7 +271,6 @@ def test_image_file_set_holds_only_the_app(tmp_path: Path) -> None:
         "schemas.py",
         "service.py",
         "service_types.py",
-        "static",
         "text_collector.py",
     ]
     assert "model/weights/code-gpt.safetensors" in files
