@@ -25,6 +25,15 @@ class Settings(BaseSettings):
         default=f"sqlite:///{CHAPTER_DIR / 'data' / 'generations.db'}",
         description="Where generations are stored (SQLAlchemy URL).",
     )
+    db_busy_timeout_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description=(
+            "How long a write waits for SQLite's lock before the request gets a 503 "
+            "(SQLite's own default is 5 s)."
+        ),
+    )
     # At least 64: a request that leaves max_new_tokens out asks for 64.
     max_new_tokens_limit: int = Field(default=256, ge=64, le=4096)
     request_timeout_s: float = Field(default=30.0, gt=0)

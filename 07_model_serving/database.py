@@ -39,13 +39,14 @@ class Generation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
-def create_db_engine(url: str) -> Engine:
+def create_db_engine(url: str, busy_timeout_s: float = 5.0) -> Engine:
     parsed = make_url(url)
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # The thread pool's threads share the engine; each call has its own session.
-    engine = create_engine(url, connect_args={"check_same_thread": False} if is_sqlite else {})
+    sqlite_args = {"check_same_thread": False, "timeout": busy_timeout_s}
+    engine = create_engine(url, connect_args=sqlite_args if is_sqlite else {})
     if is_sqlite:
         event.listen(engine, "connect", use_write_ahead_log)
     SQLModel.metadata.create_all(engine)

@@ -56,7 +56,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.critical("Cannot start: %s", error)
         raise
     store = GenerationStore(
-        create_db_engine(settings.database_url), Lease.beside(settings.database_url)
+        create_db_engine(settings.database_url, settings.db_busy_timeout_s),
+        Lease.beside(settings.database_url),
     )
     await run_in_threadpool(store.fail_unfinished)
     service = GenerationService(settings, runner, engine, store)

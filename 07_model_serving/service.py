@@ -6,12 +6,15 @@ knows nothing of HTTP or the database; this file is where the two meet.
 
 import asyncio
 import logging
+import math
 import secrets
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import OperationalError
 
 from config import Settings
 from database import Generation, GenerationStore
@@ -32,8 +35,11 @@ from service_types import (
     InvalidRequest,
     RequestProblem,
     ServiceBusy,
+    StorageUnavailable,
 )
 from text_collector import TextCollector
+
+T = TypeVar("T")
 
 logger = logging.getLogger("chapter07")
 
@@ -180,12 +186,24 @@ class GenerationService:
         except Exception as error:
             raise GenerationFailed(f"Generation failed: {type(error).__name__}: {error}") from None
 
+    async def write(self, store: Callable[..., T], *args: object) -> T:
+        """One of the store's writes, in a thread; a write the database refuses is a 503."""
+        try:
+            return await run_in_threadpool(store, *args)
+        except OperationalError as error:
+            reason = str(error.orig) if error.orig is not None else type(error).__name__
+            logger.error("A write to the database failed: %s", reason)
+            retry_after = max(1, math.ceil(self.settings.db_busy_timeout_s))
+            raise StorageUnavailable(
+                f"The generation could not be stored ({reason}), so it was not kept. "
+                f"Retry after {retry_after} s.",
+                retry_after,
+            ) from None
+
     async def generate(self, request: GenerationRequest) -> Generation:
         """Generate, store, then answer: every answer has its row."""
         completion = await self.wait(self.submit(request))
-        return await run_in_threadpool(
-            self.store.add_finished, request, self.model_name, completion
-        )
+        return await self.write(self.store.add_finished, request, self.model_name, completion)
 
     async def stream(self, request: GenerationRequest) -> AsyncIterator[str | Finished]:
         """The completion's text as it is generated, then `Finished` once it is stored."""
@@ -205,16 +223,14 @@ class GenerationService:
                 if done:
                     break
             completion = await self.wait(sequence, timeout=max(0.0, deadline - loop.time()))
-            row = await run_in_threadpool(
-                self.store.add_finished, request, self.model_name, completion
-            )
+            row = await self.write(self.store.add_finished, request, self.model_name, completion)
             yield Finished(completion, row)
         finally:
             sequence.cancel()  # a no-op once finished; frees the slot if the client left
 
     async def start_job(self, request: GenerationRequest) -> int:
         self.admissible(request)  # a refused request stores nothing
-        row = await run_in_threadpool(self.store.add_queued, request, self.model_name)
+        row = await self.write(self.store.add_queued, request, self.model_name)
         assert row.id is not None
         loop = asyncio.get_running_loop()
         started = asyncio.Event()

@@ -39,6 +39,13 @@ class ServiceBusy(Exception):
         self.retry_after = retry_after
 
 
+class StorageUnavailable(ServiceBusy):
+    """The database refused a write (locked past DB_BUSY_TIMEOUT_S, a full or read-only disk).
+
+    A 503, not a 500: the server is sound and the request was fine; nothing was stored, so the
+    client may send it again after `Retry-After`."""
+
+
 class GenerationTimedOut(Exception):
     pass
 

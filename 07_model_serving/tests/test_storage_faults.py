@@ -1,0 +1,98 @@
+"""When the database refuses a write: a 503 with `Retry-After`, never a 500, and nothing half-kept.
+
+Another process holds SQLite's write lock (`BEGIN EXCLUSIVE`) for longer than DB_BUSY_TIMEOUT_S.
+A 2xx means "generated and stored": a generation that could not be stored is answered 503, in
+OpenAI's shape under `/v1`, and a stream whose 200 is sent ends with an error event. Reads keep
+working (WAL), and the first write after the lock is released succeeds.
+"""
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+BODY = {"prompt": "def ", "max_new_tokens": 8, "temperature": 0}
+OPENAI_BODY = {"model": "code-gpt-char", "prompt": "def ", "max_tokens": 8, "temperature": 0}
+
+
+@pytest.fixture
+def database(tmp_path: Path, env: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "faults.db"
+    env.setenv("DATABASE_URL", f"sqlite:///{path}")
+    env.setenv("DB_BUSY_TIMEOUT_S", "0.2")
+    return path
+
+
+@pytest.fixture
+def client(database: Path, load_app: Callable[[], FastAPI]) -> Iterator[TestClient]:
+    with TestClient(load_app()) as test_client:
+        yield test_client
+
+
+@contextmanager
+def locked(database: Path) -> Iterator[None]:
+    """Another process's write transaction, as `sqlite3 faults.db 'BEGIN EXCLUSIVE'` holds one."""
+    other = sqlite3.connect(database, isolation_level=None, timeout=10)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_a_locked_database_is_a_503_and_nothing_is_kept(client: TestClient, database: Path) -> None:
+    with locked(database):
+        refused = client.post("/generate", json=BODY)
+        job = client.post("/jobs", json=BODY)
+        assert client.get("/generations").status_code == 200  # reads go on
+    message = (
+        "The generation could not be stored (database is locked), so it was not kept. "
+        "Retry after 1 s."
+    )
+    assert (refused.status_code, refused.json()) == (503, {"detail": message})
+    assert refused.headers["retry-after"] == "1"
+    assert (job.status_code, job.json()) == (503, {"detail": message})
+    assert client.get("/generations").json() == []
+    stored = client.post("/generate", json=BODY)
+    assert stored.status_code == 200
+    assert [row["id"] for row in client.get("/generations").json()] == [stored.json()["id"]]
+
+
+def test_under_v1_the_503_has_openai_shape(client: TestClient, database: Path) -> None:
+    with locked(database):
+        refused = client.post("/v1/completions", json=OPENAI_BODY)
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"] == "1"
+    assert refused.json() == {
+        "error": {
+            "message": "The generation could not be stored (database is locked), so it was "
+            "not kept. Retry after 1 s.",
+            "type": "service_unavailable_error",
+            "param": None,
+            "code": None,
+        }
+    }
+
+
+def test_a_stream_whose_200_is_sent_ends_with_an_error_event(
+    client: TestClient, database: Path
+) -> None:
+    with locked(database):
+        response = client.post("/v1/completions", json=OPENAI_BODY | {"stream": True})
+    assert response.status_code == 200  # sent with the first token, before the write
+    events = [e.removeprefix("data: ") for e in response.text.split("\n\n") if e]
+    assert events[-1] == "[DONE]"
+    error = json.loads(events[-2])["error"]
+    assert error["message"].startswith("The generation could not be stored (database is locked)")
+    texts = [json.loads(e)["choices"][0]["text"] for e in events[:-2]]
+    assert (
+        "".join(texts)
+        == client.post("/v1/completions", json=OPENAI_BODY).json()["choices"][0]["text"]
+    )
+    assert all(json.loads(e)["choices"][0]["finish_reason"] is None for e in events[:-2])
