@@ -151,6 +151,13 @@ class GenerationStore:
                     row.status, row.error = "failed", reasons[row.status]
             session.commit()
 
+    def check_writable(self) -> None:
+        """Make one small write (the file's `user_version`, unchanged); raises `OperationalError`
+        while the database is locked past the busy timeout, read-only or full."""
+        with self.engine.begin() as connection:
+            version = int(connection.execute(text("PRAGMA user_version")).scalar_one())
+            connection.execute(text(f"PRAGMA user_version = {version}"))
+
     # BEGIN SOLUTION ch07.ex1: the store's counts() method
     def counts(self) -> dict[str, int]:
         query = select(Generation.status, func.count()).group_by(Generation.status)

@@ -65,6 +65,7 @@ class GenerationService:
         self.engine = engine
         self.store = store
         self.ready = False
+        self.storage_problem: str | None = None  # why the last write failed, until one works
         self.started = False  # set once the lifespan has warmed the engine up
         self._draining = False
         self._jobs: set[asyncio.Task[None]] = set()
@@ -189,16 +190,28 @@ class GenerationService:
     async def write(self, store: Callable[..., T], *args: object) -> T:
         """One of the store's writes, in a thread; a write the database refuses is a 503."""
         try:
-            return await run_in_threadpool(store, *args)
+            written = await run_in_threadpool(store, *args)
         except OperationalError as error:
-            reason = str(error.orig) if error.orig is not None else type(error).__name__
-            logger.error("A write to the database failed: %s", reason)
-            retry_after = max(1, math.ceil(self.settings.db_busy_timeout_s))
+            self.storage_problem = str(error.orig) if error.orig is not None else repr(error)
+            logger.error("A write to the database failed: %s", self.storage_problem)
             raise StorageUnavailable(
-                f"The generation could not be stored ({reason}), so it was not kept. "
-                f"Retry after {retry_after} s.",
-                retry_after,
+                f"The generation could not be stored ({self.storage_problem}), so it was not "
+                f"kept. Retry after {self.retry_after_storage} s.",
+                self.retry_after_storage,
             ) from None
+        self.storage_problem = None
+        return written
+
+    @property
+    def retry_after_storage(self) -> int:
+        return max(1, math.ceil(self.settings.db_busy_timeout_s))
+
+    async def check_storage(self) -> None:
+        """For /ready: once a write failed, try one until it works (a 503 until then)."""
+        if self.storage_problem is None:
+            return
+        await self.write(self.store.check_writable)
+        logger.info("The database takes writes again")
 
     async def generate(self, request: GenerationRequest) -> Generation:
         """Generate, store, then answer: every answer has its row."""

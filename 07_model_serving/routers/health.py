@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter, Request
 
-from dependencies import ENGINE_FAILED_DETAIL, NOT_READY, ServiceDep
+from dependencies import ENGINE_FAILED_DETAIL, NOT_READY_DETAIL, ServiceDep
 from schemas import HealthOut, ReadyOut, documented_error
-from service_types import ServiceBusy
+from service_types import ServiceBusy, StorageUnavailable
 
 router = APIRouter(tags=["health"])
 
@@ -33,9 +33,22 @@ def health(request: Request) -> HealthOut:
     summary="Can it serve generations?",
     description=(
         "Readiness: 200 once the model is loaded and warmed up and its engine runs; 503 before "
-        "that and from the start of shutdown. Docker's HEALTHCHECK and load balancers ask this."
+        "that, from the start of shutdown, and while the database refuses writes (after a "
+        "write failed, each call tries one). Docker's HEALTHCHECK and load balancers ask this."
     ),
-    responses={503: NOT_READY},
+    responses={
+        503: documented_error(
+            "Not ready: starting up, shutting down, the engine stopped, or the database "
+            "refuses writes.",
+            NOT_READY_DETAIL,
+        )
+    },
 )
-def ready(service: ServiceDep) -> ReadyOut:
+async def ready(service: ServiceDep) -> ReadyOut:
+    try:
+        await service.check_storage()
+    except StorageUnavailable:
+        problem = service.storage_problem
+        detail = f"Not ready: the database refuses writes ({problem}). Retry shortly."
+        raise ServiceBusy(detail, service.retry_after_storage) from None
     return ReadyOut(model=service.model_name, device=str(service.runner.device))

@@ -96,3 +96,20 @@ def test_a_stream_whose_200_is_sent_ends_with_an_error_event(
         == client.post("/v1/completions", json=OPENAI_BODY).json()["choices"][0]["text"]
     )
     assert all(json.loads(e)["choices"][0]["finish_reason"] is None for e in events[:-2])
+
+
+def test_readiness_says_no_while_writes_fail_and_recovers_by_itself(
+    client: TestClient, database: Path
+) -> None:
+    assert client.get("/ready").status_code == 200
+    with locked(database):
+        assert client.post("/generate", json=BODY).status_code == 503
+        not_ready = client.get("/ready")  # it tries a write: still locked
+        assert client.get("/health").status_code == 200  # liveness is about the process
+    assert (not_ready.status_code, not_ready.json()) == (
+        503,
+        {"detail": "Not ready: the database refuses writes (database is locked). Retry shortly."},
+    )
+    assert not_ready.headers["retry-after"] == "1"
+    assert client.get("/ready").status_code == 200  # its write works again: no restart needed
+    assert client.post("/generate", json=BODY).status_code == 200
