@@ -236,6 +236,44 @@ class ErrorMessage(BaseModel):
     detail: str
 
 
+class ReplayedText(BaseModel):
+    completion: str
+    tokens: int
+    finish_reason: str
+
+
+class ReplayOut(BaseModel):
+    """A stored generation computed again from its stored parameters and seed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 2,
+                    "identical": True,
+                    "stored": {
+                        "completion": "os\nimport sys\n",
+                        "tokens": 14,
+                        "finish_reason": "length",
+                    },
+                    "replayed": {
+                        "completion": "os\nimport sys\n",
+                        "tokens": 14,
+                        "finish_reason": "length",
+                    },
+                }
+            ]
+        }
+    )
+
+    id: int
+    identical: bool = Field(
+        description="Same text, token count and finish reason as the stored generation."
+    )
+    stored: ReplayedText
+    replayed: ReplayedText
+
+
 def documented_error(description: str, example: str) -> dict[str, object]:
     """An entry for a route's `responses=`: what Swagger UI shows for one error status."""
     return {

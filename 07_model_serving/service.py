@@ -5,6 +5,7 @@ knows nothing of HTTP or the database; this file is where the two meet.
 """
 
 import asyncio
+import json
 import logging
 import math
 import secrets
@@ -212,6 +213,22 @@ class GenerationService:
             return
         await self.write(self.store.check_writable)
         logger.info("The database takes writes again")
+
+    async def replay(self, row: Generation) -> Completion:
+        """The stored generation computed again from its stored parameters and seed; not stored.
+
+        The engine's batch invariance is what lets the two agree bit for bit, whatever ran
+        beside either of them."""
+        request = GenerationRequest(
+            prompt=row.prompt,
+            max_new_tokens=row.max_new_tokens,
+            temperature=row.temperature,
+            top_k=row.top_k,
+            top_p=row.top_p,
+            seed=row.seed,
+            stop=tuple(json.loads(row.stop)),
+        )
+        return await self.wait(self.submit(request))
 
     async def generate(self, request: GenerationRequest) -> Generation:
         """Generate, store, then answer: every answer has its row."""

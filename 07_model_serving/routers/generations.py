@@ -6,8 +6,16 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.concurrency import run_in_threadpool
 
 from database import Generation, GenerationStore
-from dependencies import NOT_READY, StoreDep
-from schemas import DeletedOut, GenerationOut, GenerationStatus, StatusCountsOut, documented_error
+from dependencies import NOT_READY, ServiceDep, StoreDep
+from schemas import (
+    DeletedOut,
+    GenerationOut,
+    GenerationStatus,
+    ReplayedText,
+    ReplayOut,
+    StatusCountsOut,
+    documented_error,
+)
 
 router = APIRouter(prefix="/generations")
 NOT_FOUND = documented_error("No generation has this id.", "Generation 42 not found.")
@@ -71,6 +79,49 @@ async def generation_stats(store: StoreDep) -> StatusCountsOut:
 )
 async def read_generation(generation_id: int, store: StoreDep) -> GenerationOut:
     return GenerationOut.model_validate(await existing_generation(store, generation_id))
+
+
+@router.post(
+    "/{generation_id:int}/replay",
+    summary="Compute a stored generation again and compare",
+    tags=["generations"],
+    description=(
+        "Runs the stored prompt again with the stored parameters and seed (nothing is stored) "
+        "and says whether the text, the token count and the finish reason are identical. They "
+        "should be, whatever else was in the batch either time: the engine is batch-invariant."
+    ),
+    responses={
+        404: NOT_FOUND,
+        409: documented_error(
+            "Only a finished generation of the served model can be replayed.",
+            "Generation 42 is running: only a done generation can be replayed.",
+        ),
+        503: NOT_READY,
+    },
+)
+async def replay_generation(generation_id: int, service: ServiceDep) -> ReplayOut:
+    row = await existing_generation(service.store, generation_id)
+    if row.status != "done":
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"Generation {generation_id} is {row.status}: only a done generation can be "
+            "replayed.",
+        )
+    if row.model != service.model_name:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"Generation {generation_id} was made by `{row.model}`; this server serves "
+            f"`{service.model_name}`.",
+        )
+    replayed = await service.replay(row)
+    assert row.completion is not None and row.tokens is not None and row.finish_reason
+    stored = ReplayedText(
+        completion=row.completion, tokens=row.tokens, finish_reason=row.finish_reason
+    )
+    again = ReplayedText(
+        completion=replayed.text, tokens=replayed.tokens, finish_reason=replayed.finish_reason
+    )
+    return ReplayOut(id=generation_id, identical=stored == again, stored=stored, replayed=again)
 
 
 # BEGIN SOLUTION ch07.ex2: DELETE /generations/{generation_id}

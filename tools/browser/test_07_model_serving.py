@@ -23,7 +23,11 @@ def test_try_it_in_swagger_ui(serve_chapter: Callable[..., Served], page: Page) 
     assert ui.lesson_sections() == {
         "generate": ["POST /generate", "POST /jobs"],
         "openai": ["GET /v1/models", "POST /v1/completions"],
-        "generations": ["GET /generations", "GET /generations/{generation_id}"],
+        "generations": [
+            "GET /generations",
+            "GET /generations/{generation_id}",
+            "POST /generations/{generation_id}/replay",
+        ],
         "health": ["GET /health", "GET /ready", "GET /stats"],
     }
     # 2. readiness
