@@ -97,10 +97,17 @@ def test_try_it_in_swagger_ui(serve_chapter: Callable[..., Served], page: Page) 
         if answer.body["status"] == "done":
             break
     assert (answer.status, answer.body["status"], answer.body["tokens"]) == (200, "done", 40)
-    # 7. the engine's numbers have grown
+    # 7. the job, replayed
+    replay = ui.operation("post", "/generations/{generation_id}/replay").try_it_out()
+    replay.fill(generation_id=str(job.body["id"]))
+    replayed = replay.execute()
+    assert (replayed.status, replayed.body["identical"]) == (200, True)
+    assert replayed.body["replayed"]["completion"] == answer.body["completion"]
+    # 8. the engine's numbers have grown
     stats = ui.operation("get", "/stats").try_it_out().execute()
     assert stats.status == 200
-    assert stats.body["requests_served"] == 6  # the warm-up, 3 generations, a completion, a job
+    # the warm-up, 3 generations, a completion, a job and its replay
+    assert stats.body["requests_served"] == 7
     assert stats.body["slots"] == 64
 
 
