@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CHAPTER_DIR = Path(__file__).resolve().parent
@@ -59,6 +59,13 @@ class Settings(BaseSettings):
         description=(
             "Run the engine in a process of its own, as vLLM does, so that the event loop and "
             "the model stop sharing one GIL. Off, it runs in a thread of the server's process."
+        ),
+    )
+    api_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "When set, every route but /health and /ready needs `Authorization: Bearer <key>`. "
+            "Unset, the server is open: fine on a laptop, not on a network."
         ),
     )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import torch
-from fastapi import FastAPI
+from auth import UNAUTHORIZED, require_api_key
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from config import Settings
@@ -161,8 +162,12 @@ def create_app(
     app.state.runner_factory = runner_factory
     add_error_handlers(app)
     app.add_middleware(BodySizeLimit)
-    for module in (generate, openai, generations, health, stats):
-        app.include_router(module.router)
+    keyed = {"dependencies": [Depends(require_api_key)]}
+    app.include_router(generate.router, **keyed, responses={401: UNAUTHORIZED})
+    app.include_router(openai.router, **keyed, responses={401: openai.UNAUTHORIZED})
+    app.include_router(generations.router, **keyed, responses={401: UNAUTHORIZED})
+    app.include_router(health.router)  # orchestrators ask without a key
+    app.include_router(stats.router, **keyed, responses={401: UNAUTHORIZED})
     add_offline_docs(app)
     document_runtime_limits(app, settings)
     return app

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 
+from auth import WRONG_KEY_DETAIL
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import StreamingResponse
 from fastapi.sse import EventSourceResponse, format_sse_event
@@ -80,6 +81,11 @@ def plain(
     )
 
 
+UNAUTHORIZED = error(
+    "The server was started with API_KEY, and this request did not send it.",
+    WRONG_KEY_DETAIL,
+    "invalid_request_error",
+)
 BUSY = error(
     "Busy or not ready; retry after `Retry-After`.",
     "All 64 places in the queue are taken. Retry shortly.",

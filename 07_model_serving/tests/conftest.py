@@ -38,6 +38,7 @@ SETTINGS = (
     "CPU_THREADS",
     "ENGINE_PROCESS",
     "LOG_LEVEL",
+    "API_KEY",
 )
 
 

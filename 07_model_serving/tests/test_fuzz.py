@@ -18,12 +18,27 @@ pytestmark = pytest.mark.slow
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 CONTEXT = 128
+KEY = "fuzz-key"
+
+
+@schema.auth()
+class BearerKey:
+    """The key every generated request carries, unless schemathesis leaves it out on purpose."""
+
+    def get(self, case: schemathesis.Case, context: object) -> str:
+        return KEY
+
+    def set(self, case: schemathesis.Case, data: str, context: object) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
 @pytest.fixture
 def app(env: pytest.MonkeyPatch, load_app: Callable[[], FastAPI]) -> FastAPI:
     env.setenv("MAX_NEW_TOKENS_LIMIT", "64")
     env.setenv("QUEUE_SIZE", "1000")  # back-pressure (503) has its own test
+    # The schema declares a bearer key: fuzzed with one set, schemathesis also checks that a
+    # request without it is refused.
+    env.setenv("API_KEY", KEY)
     return load_app()
 
 
@@ -44,6 +59,8 @@ def test_no_server_errors_and_documented_responses(case: schemathesis.Case) -> N
         # request is OpenAI's 400, as the lesson and test_openai.py specify.
         excluded.append(positive_data_acceptance)
     response = case.call_and_validate(excluded_checks=excluded)
+    if (case.headers or {}).get("Authorization") == f"Bearer {KEY}":
+        assert response.status_code != 401, "a request with the key was refused"
     if past_the_context(case):
         assert response.status_code == 400, response.text
         assert response.json()["error"]["param"] == "max_tokens"
