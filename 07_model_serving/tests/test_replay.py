@@ -45,6 +45,7 @@ def test_a_generation_made_alone_replays_identically(client: TestClient) -> None
     assert [row["id"] for row in client.get("/generations").json()] == [made["id"]]
 
 
+@pytest.mark.slow  # 128 generations: `make test` runs it, `make test-7` leaves it out
 def test_generations_made_in_a_full_batch_replay_identically_alone_and_together(
     serve: Callable[[FastAPI], str], load_app: Callable[[], FastAPI]
 ) -> None:
