@@ -254,6 +254,7 @@ def test_image_file_set_holds_only_the_app(tmp_path: Path) -> None:
     files = sorted(str(p.relative_to(app_dir)) for p in app_dir.rglob("*") if p.is_file())
     top_level = sorted({Path(name).parts[0] for name in files})
     assert top_level == [
+        "auth.py",
         "config.py",
         "database.py",
         "dependencies.py",
