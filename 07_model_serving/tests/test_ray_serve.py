@@ -48,14 +48,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def ray_processes() -> set[tuple[int, str]]:
+def ray_processes(session: int) -> set[tuple[int, str]]:
+    """The Ray processes of one cluster: those in the session its driver leads. Another suite's
+    cluster on the same machine (graders run submissions side by side) is not ours."""
     listing = subprocess.run(
-        ["ps", "-eo", "pid=,args="], capture_output=True, text=True, check=True
+        ["ps", "-eo", "pid=,sid=,args="], capture_output=True, text=True, check=True
     )
     found = set()
     for line in listing.stdout.splitlines():
-        pid, args = line.strip().split(" ", 1)
-        if args.startswith(("ray::", "[ray::")) or "site-packages/ray/" in args:
+        pid, sid, args = line.split(None, 2)
+        is_ray = args.startswith(("ray::", "[ray::")) or "site-packages/ray/" in args
+        if is_ray and int(sid) == session:
             found.add((int(pid), args))
     return found
 
@@ -63,7 +66,6 @@ def ray_processes() -> set[tuple[int, str]]:
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     port = free_port()
-    before = ray_processes()
     log = tmp_path / "ray_serve.log"
     env = os.environ | {
         "DEVICE": "cpu",
@@ -74,7 +76,12 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     command = [sys.executable, "ray_serve.py", "--replicas", "2", "--port", str(port)]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            command, cwd=CHAPTER_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
+            command,
+            cwd=CHAPTER_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ray's processes join this session: see ray_processes
         )
     try:
         deadline = time.monotonic() + START_S
@@ -86,13 +93,14 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
                 + log.read_text()
             )
             time.sleep(0.5)
+        assert ray_processes(session=process.pid), "the cluster's processes are not found"
         address = log.read_text().split("Ray cluster at ", 1)[1].split(":", 2)
         yield Cluster(f"http://127.0.0.1:{port}", f"{address[0]}:{address[1]}", process, log)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=90)
-    left = ray_processes() - before
+    left = ray_processes(session=process.pid)
     assert not left, f"Ray processes left behind: {left}"
 
 
