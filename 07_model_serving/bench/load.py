@@ -67,15 +67,21 @@ def percentile(ordered: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def stream_one(
-    http: httpx.AsyncClient, prompt: str, tokens: int, seed: int, tally: Tally
-) -> Outcome:
-    body = {
+def completion_body(prompt: str, tokens: int, seed: int) -> dict[str, object]:
+    """The `/v1/completions` body every load sends, streamed or not."""
+    return {
         "model": MODEL,
         "prompt": prompt,
         "max_tokens": tokens,
         "temperature": 0.8,
         "seed": seed,
+    }
+
+
+async def stream_one(
+    http: httpx.AsyncClient, prompt: str, tokens: int, seed: int, tally: Tally
+) -> Outcome:
+    body = completion_body(prompt, tokens, seed) | {
         "stream": True,
         "stream_options": {"include_usage": True},
     }
@@ -108,13 +114,7 @@ async def plain_one(
 ) -> Outcome:
     """One request without streaming: the whole completion in one answer (its tokens count when
     it arrives, and its time to the first token is its latency)."""
-    body = {
-        "model": MODEL,
-        "prompt": prompt,
-        "max_tokens": tokens,
-        "temperature": 0.8,
-        "seed": seed,
-    }
+    body = completion_body(prompt, tokens, seed)
     started = time.perf_counter()
     response = await http.post("/v1/completions", json=body)
     latency = time.perf_counter() - started

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from bench.padding import step_ms
 from bench.run import PROMPTS, TOKENS, WEIGHTS
 from engine import Engine, ModelRunner, SamplingParams
 from engine.buckets import bucket
@@ -28,15 +29,9 @@ LEVELS = (1, 4, 16, 64)
 SECONDS = 4.0
 
 
-def raw_decode_tokens_per_s(runner: ModelRunner, rows: int, steps: int = 300) -> float:
-    """The model alone: `rows` rows decoded `steps` times, nothing else."""
-    tokens, positions = [0] * rows, [20] * rows
-    for _ in range(20):
-        runner.decode(tokens, positions)
-    started = time.perf_counter()
-    for _ in range(steps):
-        runner.decode(tokens, positions)
-    return rows * steps / (time.perf_counter() - started)
+def raw_decode_tokens_per_s(runner: ModelRunner, rows: int) -> float:
+    """The model alone: `rows` rows decoded step after step, nothing else."""
+    return rows / (step_ms(runner, rows) / 1000)
 
 
 def keep_in_flight(engine: object, runner: ModelRunner, concurrency: int) -> dict[str, float]:
