@@ -1,6 +1,5 @@
 """Chapter 07 - Serving a model: a small code-completion GPT behind a production-style API."""
 
-import asyncio
 import logging
 import signal
 import threading
@@ -8,20 +7,19 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import torch
-from auth import UNAUTHORIZED, require_api_key
 from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
+from api.auth import UNAUTHORIZED, require_api_key
+from api.docs import add_offline_docs, document_runtime_limits
+from api.errors import add_error_handlers
+from api.limits import BodySizeLimit
+from api.routers import generate, generations, health, openai, stats
 from config import Settings
-from database import GenerationStore, create_db_engine
-from docs import add_offline_docs, document_runtime_limits
-from engine import Engine, ModelLoadError, ModelRunner, SamplingParams
+from engine import Engine, EngineClient, ModelLoadError, ModelRunner
 from engine.process import EngineProcess
-from errors import add_error_handlers
-from leases import Lease
-from limits import BodySizeLimit
-from routers import generate, generations, health, openai, stats
-from service import GenerationService
+from serving.database import GenerationStore
+from serving.service import GenerationService
 
 logger = logging.getLogger("chapter07")
 RunnerFactory = Callable[[Settings], ModelRunner]
@@ -56,19 +54,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     except ModelLoadError as error:
         logger.critical("Cannot start: %s", error)
         raise
-    store = GenerationStore(
-        create_db_engine(settings.database_url, settings.db_busy_timeout_s),
-        Lease.beside(settings.database_url),
+    store = await run_in_threadpool(
+        GenerationStore.open, settings.database_url, settings.db_busy_timeout_s
     )
-    await run_in_threadpool(store.fail_unfinished)
     service = GenerationService(settings, runner, engine, store)
     app.state.service = service
-
-    # One generation before the first client: it pays for lazy initialisation and proves
-    # that the model, the engine and the device work together.
-    warm_up = engine.submit(runner.tokenizer.encode("def "), SamplingParams(8, temperature=0))
-    await asyncio.wrap_future(warm_up.future)
-    service.ready = service.started = True
+    await service.start()
     drain_on_stop_signal(service)
     logger.info(
         "Ready: %s on %s in %s, %d slots, engine in %s",
@@ -76,20 +67,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner.device,
         str(runner.dtype).removeprefix("torch."),
         runner.slots,
-        "its own process" if isinstance(engine, EngineProcess) else "a thread",
+        "its own process" if in_a_process else "a thread",
     )
     try:
         yield
     finally:
         await service.stop(settings.drain_s)
-        store.engine.dispose()
-        store.lease.release()
+        store.close()
         logger.info("Stopped: engine joined, database closed")
 
 
-async def start_engine(
-    runner: ModelRunner, settings: Settings, in_a_process: bool
-) -> Engine | EngineProcess:
+async def start_engine(runner: ModelRunner, settings: Settings, in_a_process: bool) -> EngineClient:
     """The engine in a thread of this process, or in a process of its own (ENGINE_PROCESS)."""
     if in_a_process:
         remote = EngineProcess(runner, settings.device, settings.queue_size, settings.cpu_threads)

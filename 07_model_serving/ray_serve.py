@@ -73,7 +73,7 @@ class CodeGPT:
     def check_health(self) -> None:
         """Ray calls this every `health_check_period_s`; an exception replaces the replica."""
         service = getattr(self.app.state, "service", None)
-        if service is not None and not service.engine.is_alive():
+        if service is not None and service.engine_failed:
             raise RuntimeError("the engine thread has stopped")
 
 

@@ -75,6 +75,10 @@ class Engine:
         self._finish_reasons: Counter[str] = Counter()
         # END SOLUTION
 
+    @property
+    def max_waiting(self) -> int:
+        return self.scheduler.max_waiting
+
     def start(self) -> None:
         self.runner.buckets  # noqa: B018 (proves the batch sizes before the first request)
         self._thread.start()

@@ -28,7 +28,6 @@ from concurrent.futures import Future, InvalidStateError
 from dataclasses import asdict, dataclass, field, is_dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from types import SimpleNamespace
 
 import torch
 
@@ -65,7 +64,7 @@ class EngineProcess:
         # stay idle; the engine process loads the model on `device_setting`.
         self.runner = runner
         self._device_setting = device_setting
-        self.scheduler = SimpleNamespace(max_waiting=max_waiting)
+        self.max_waiting = max_waiting
         self._threads = threads
         self._numbers = itertools.count()
         self._lock = threading.Lock()  # the table, the count and the socket's sending end
@@ -125,7 +124,7 @@ class EngineProcess:
         with self._lock:
             if not self._accepting:
                 raise EngineStopped
-            if self._waiting >= self.scheduler.max_waiting:
+            if self._waiting >= self.max_waiting:
                 raise QueueFull
             sequence = RemoteSequence(next(self._numbers), listener, self)
             self._sequences[sequence.number] = sequence

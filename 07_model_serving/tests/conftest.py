@@ -94,7 +94,7 @@ def chapter_module(name: str) -> ModuleType:
 
 @pytest.fixture
 def chapter() -> Callable[[str], ModuleType]:
-    """Import one of the chapter's modules by name, e.g. `chapter("text_collector")`."""
+    """Import one of the chapter's modules by name, e.g. `chapter("serving.text_collector")`."""
     return chapter_module
 
 

@@ -70,7 +70,7 @@ def test_the_openai_client_gets_an_authentication_error_then_a_completion(
         "message": WRONG["detail"],
         "type": "invalid_request_error",
         "param": None,
-        "code": None,
+        "code": "invalid_api_key",  # as OpenAI answers a wrong key
     }
     right = openai.OpenAI(base_url=base_url, api_key=KEY, max_retries=0)
     completion = right.completions.create(model="code-gpt-char", prompt="def ", max_tokens=2)

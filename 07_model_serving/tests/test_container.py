@@ -254,25 +254,13 @@ def test_image_file_set_holds_only_the_app(tmp_path: Path) -> None:
     files = sorted(str(p.relative_to(app_dir)) for p in app_dir.rglob("*") if p.is_file())
     top_level = sorted({Path(name).parts[0] for name in files})
     assert top_level == [
-        "auth.py",
+        "api",
         "config.py",
-        "database.py",
-        "dependencies.py",
-        "disconnect.py",
-        "docs.py",
         "engine",
-        "errors.py",
-        "leases.py",
-        "limits.py",
         "main.py",
         "model",
-        "openai_schemas.py",
         "requirements.txt",
-        "routers",
-        "schemas.py",
-        "service.py",
-        "service_types.py",
-        "text_collector.py",
+        "serving",
     ]
     assert "model/weights/code-gpt.safetensors" in files
     assert "model/weights/code-gpt.json" in files

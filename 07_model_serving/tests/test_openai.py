@@ -209,6 +209,7 @@ def test_a_stream_that_times_out_ends_with_an_error_event(
             "message": "Generation did not finish within 0.3 s",
             "type": "server_error",
             "param": None,
+            "code": None,
         }
     }
     deadline = time.monotonic() + 2

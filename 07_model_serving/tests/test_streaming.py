@@ -33,7 +33,7 @@ class LockstepRunner:
 
 def test_the_collector_joins_what_piled_up(chapter: Callable[[str], ModuleType]) -> None:
     async def scenario() -> list[tuple[str, bool]]:
-        collector = chapter("text_collector").TextCollector(asyncio.get_running_loop())
+        collector = chapter("serving.text_collector").TextCollector(asyncio.get_running_loop())
         engine = threading.Thread(target=lambda: [collector.put(c, False) for c in "def "])
         engine.start()
         engine.join()
@@ -67,7 +67,8 @@ def test_one_chunk_per_token_while_the_client_keeps_up(
 def test_a_stream_that_fell_behind_gets_the_rest_in_one_chunk(
     load_controlled_app: Callable[..., FastAPI], chapter: Callable[[str], ModuleType]
 ) -> None:
-    request = chapter("service_types").GenerationRequest("import ", 24, 0.0)
+    params = chapter("engine").SamplingParams(max_new_tokens=24, temperature=0.0)
+    request = chapter("serving.service_types").GenerationRequest("import ", params)
 
     async def consume(service: object, runner: LockstepRunner) -> list[object]:
         served = service.engine.stats().requests_served  # the start-up's warm-up counts

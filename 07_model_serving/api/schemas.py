@@ -12,6 +12,9 @@ from pydantic import (
     field_validator,
 )
 
+from engine import SamplingParams
+from serving.service_types import GenerationRequest, seed_or_random
+
 GenerationStatus = Literal["queued", "running", "done", "failed"]
 FinishReason = Literal["length", "stop"]
 TEMPERATURE_FLOOR = 0.01
@@ -105,6 +108,17 @@ class GenerateRequest(BaseModel):
         # JSON Schema counts 11.0 as an integer; strict mode alone would refuse it.
         # `true` and "11" are still refused.
         return int(value) if isinstance(value, float) and value.is_integer() else value
+
+    def to_request(self) -> GenerationRequest:
+        params = SamplingParams(
+            max_new_tokens=self.max_new_tokens,
+            temperature=self.temperature,
+            top_k=self.top_k,
+            top_p=self.top_p,
+            seed=seed_or_random(self.seed),
+            stop=tuple(self.stop),
+        )
+        return GenerationRequest(self.prompt, params)
 
 
 class GenerationBase(BaseModel):

@@ -13,7 +13,7 @@ from fastapi import Request, Security, status
 from fastapi.exceptions import HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from schemas import documented_error
+from api.schemas import documented_error
 
 WRONG_KEY_DETAIL = "Missing or wrong API key: send `Authorization: Bearer <key>`."
 UNAUTHORIZED = documented_error(

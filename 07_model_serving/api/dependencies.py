@@ -9,10 +9,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from database import GenerationStore
-from schemas import documented_error
-from service import GenerationService
-from service_types import ServiceBusy
+from api.schemas import documented_error
+from serving.database import GenerationStore
+from serving.service import GenerationService
+from serving.service_types import ServiceBusy
 
 NOT_READY_DETAIL = "The model is not ready (starting up or shutting down). Retry shortly."
 ENGINE_FAILED_DETAIL = "The engine stopped unexpectedly: this server must be restarted."
@@ -27,7 +27,7 @@ def get_service(request: Request) -> GenerationService:
     service: GenerationService | None = getattr(request.app.state, "service", None)
     if service is not None and service.engine_failed:
         raise ServiceBusy(ENGINE_FAILED_DETAIL, retry_after=5)
-    if service is None or not service.ready or not service.engine.is_alive():
+    if service is None or not service.serving:
         raise ServiceBusy(NOT_READY_DETAIL, retry_after=1)
     return service
 

@@ -1,17 +1,24 @@
 """The plain values the routers hand to the service: no HTTP, no Pydantic below the routes."""
 
+import secrets
 from dataclasses import dataclass
+
+from engine import SamplingParams
 
 
 @dataclass(frozen=True)
 class GenerationRequest:
+    """A prompt and how to sample its completion: the one value that travels from the routes
+    (each HTTP body converts itself into it) through the service to the engine."""
+
     prompt: str
-    max_new_tokens: int
-    temperature: float
-    top_k: int | None = None
-    top_p: float = 1.0
-    seed: int | None = None
-    stop: tuple[str, ...] = ()
+    params: SamplingParams
+
+
+def seed_or_random(seed: int | None) -> int:
+    """The client's seed, or one drawn now: every generation is stored with the seed it ran
+    with, so that it can be replayed."""
+    return seed if seed is not None else secrets.randbits(32)
 
 
 @dataclass(frozen=True)

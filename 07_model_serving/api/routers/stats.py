@@ -4,8 +4,8 @@ from dataclasses import asdict
 
 from fastapi import APIRouter
 
-from dependencies import NOT_READY, ServiceDep
-from schemas import FinishReasonsOut, SlotOut, StatsOut
+from api.dependencies import NOT_READY, ServiceDep
+from api.schemas import FinishReasonsOut, SlotOut, StatsOut
 
 router = APIRouter()
 
@@ -22,7 +22,7 @@ router = APIRouter()
     responses={503: NOT_READY},
 )
 def stats(service: ServiceDep) -> StatsOut:
-    return StatsOut(**asdict(service.engine.stats()))
+    return StatsOut(**asdict(service.stats()))
 
 
 # BEGIN SOLUTION ch07.ex3: GET /stats/slots
@@ -39,7 +39,7 @@ def stats(service: ServiceDep) -> StatsOut:
 def slots(service: ServiceDep) -> list[SlotOut]:
     return [
         SlotOut(slot=slot, prompt_tokens=prompt, generated_tokens=generated)
-        for slot, prompt, generated in service.engine.occupied_slots()
+        for slot, prompt, generated in service.occupied_slots()
     ]
 
 
@@ -57,7 +57,7 @@ def slots(service: ServiceDep) -> list[SlotOut]:
     responses={503: NOT_READY},
 )
 def finish_reasons(service: ServiceDep) -> FinishReasonsOut:
-    return FinishReasonsOut(**service.engine.finish_reasons())
+    return FinishReasonsOut(**service.finish_reasons())
 
 
 # END SOLUTION

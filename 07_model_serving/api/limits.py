@@ -12,6 +12,8 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.openai_schemas import openai_error_body
+
 MAX_BODY_BYTES = 16 * 1024
 
 
@@ -56,14 +58,7 @@ class BodySizeLimit:
         usable."""
         detail = too_large(self.max_bytes)
         body = (
-            {
-                "error": {
-                    "message": detail,
-                    "type": "invalid_request_error",
-                    "param": None,
-                    "code": None,
-                }
-            }
+            openai_error_body(detail, "invalid_request_error")
             if scope["path"].startswith("/v1/")
             else {"detail": detail}
         )

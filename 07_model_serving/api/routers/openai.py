@@ -10,14 +10,14 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 
-from auth import WRONG_KEY_DETAIL
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import StreamingResponse
 from fastapi.sse import EventSourceResponse, format_sse_event
 
-from dependencies import ServiceDep
-from disconnect import unless_disconnected
-from openai_schemas import (
+from api.auth import WRONG_KEY_DETAIL
+from api.dependencies import ServiceDep
+from api.disconnect import unless_disconnected
+from api.openai_schemas import (
     Completion,
     CompletionChoice,
     CompletionRequest,
@@ -25,9 +25,10 @@ from openai_schemas import (
     ModelList,
     OpenAIError,
     Usage,
+    openai_error_body,
 )
-from service import Finished
-from service_types import (
+from serving.service import Finished
+from serving.service_types import (
     GenerationFailed,
     GenerationRequest,
     GenerationTimedOut,
@@ -39,8 +40,8 @@ from service_types import (
 router = APIRouter(prefix="/v1", tags=["openai"])
 
 
-def error(description: str, message: str, kind: str) -> dict[str, object]:
-    example = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+def error(description: str, message: str, kind: str, code: str | None = None) -> dict[str, object]:
+    example = openai_error_body(message, kind, code=code)
     return {
         "model": OpenAIError,
         "description": description,
@@ -71,20 +72,14 @@ def plain(
         )
         problem = RequestProblem("max_tokens", "context_length", message, max_tokens, {})
         raise InvalidRequest([problem])
-    return GenerationRequest(
-        prompt=prompt,
-        max_new_tokens=max_tokens,
-        temperature=body.temperature,
-        top_p=body.top_p,
-        seed=body.seed,
-        stop=body.stop_strings(),
-    )
+    return body.to_request(prompt, max_tokens)
 
 
 UNAUTHORIZED = error(
     "The server was started with API_KEY, and this request did not send it.",
     WRONG_KEY_DETAIL,
     "invalid_request_error",
+    "invalid_api_key",
 )
 BUSY = error(
     "Busy or not ready; retry after `Retry-After`.",
@@ -101,7 +96,7 @@ BUSY = error(
 )
 def list_models(service: ServiceDep) -> ModelList:
     card = ModelCardOut(
-        id=service.model_name, created=int(time.time()), max_model_len=service.runner.context
+        id=service.model_name, created=int(time.time()), max_model_len=service.context
     )
     return ModelList(data=[card])
 
@@ -136,7 +131,7 @@ async def create_completion(
     body: CompletionRequest, service: ServiceDep, raw_request: Request
 ) -> Completion | StreamingResponse:
     request = plain(
-        body, service.model_name, service.runner.context, service.settings.max_new_tokens_limit
+        body, service.model_name, service.context, service.settings.max_new_tokens_limit
     )
     completion_id, created = f"cmpl-{uuid.uuid4().hex}", int(time.time())
     prompt_tokens = len(request.prompt)
@@ -181,7 +176,7 @@ async def create_completion(
                 yield format_sse_event(data_str=dumped(chunk(piece, None)))
         except (ServiceBusy, GenerationTimedOut, GenerationFailed) as error:
             # The 200 and its headers are sent: the error travels in the stream, as vLLM does.
-            failure = {"error": {"message": str(error), "type": "server_error", "param": None}}
+            failure = openai_error_body(str(error), "server_error")
             yield format_sse_event(data_str=json.dumps(failure))
             yield format_sse_event(data_str="[DONE]")
             return

@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter, Request
 
-from dependencies import ENGINE_FAILED_DETAIL, NOT_READY_DETAIL, ServiceDep
-from schemas import HealthOut, ReadyOut, documented_error
-from service_types import ServiceBusy, StorageUnavailable
+from api.dependencies import ENGINE_FAILED_DETAIL, NOT_READY_DETAIL, ServiceDep
+from api.schemas import HealthOut, ReadyOut, documented_error
+from serving.service_types import ServiceBusy, StorageUnavailable
 
 router = APIRouter(tags=["health"])
 
@@ -51,4 +51,4 @@ async def ready(service: ServiceDep) -> ReadyOut:
         problem = service.storage_problem
         detail = f"Not ready: the database refuses writes ({problem}). Retry shortly."
         raise ServiceBusy(detail, service.retry_after_storage) from None
-    return ReadyOut(model=service.model_name, device=str(service.runner.device))
+    return ReadyOut(model=service.model_name, device=service.device)

@@ -5,9 +5,8 @@ from typing import Annotated, get_args
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.concurrency import run_in_threadpool
 
-from database import Generation, GenerationStore
-from dependencies import NOT_READY, ServiceDep, StoreDep
-from schemas import (
+from api.dependencies import NOT_READY, ServiceDep, StoreDep
+from api.schemas import (
     DeletedOut,
     GenerationOut,
     GenerationStatus,
@@ -16,6 +15,7 @@ from schemas import (
     StatusCountsOut,
     documented_error,
 )
+from serving.database import Generation, GenerationStore
 
 router = APIRouter(prefix="/generations")
 NOT_FOUND = documented_error("No generation has this id.", "Generation 42 not found.")

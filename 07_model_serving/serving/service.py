@@ -8,7 +8,6 @@ import asyncio
 import json
 import logging
 import math
-import secrets
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -18,18 +17,19 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import OperationalError
 
 from config import Settings
-from database import Generation, GenerationStore
 from engine import (
     Completion,
-    Engine,
+    EngineClient,
+    EngineStats,
     EngineStopped,
+    Listener,
     ModelRunner,
     QueueFull,
     SamplingParams,
-    Sequence,
+    SequenceHandle,
 )
-from engine.process import EngineProcess
-from service_types import (
+from serving.database import Generation, GenerationStore
+from serving.service_types import (
     GenerationFailed,
     GenerationRequest,
     GenerationTimedOut,
@@ -38,7 +38,7 @@ from service_types import (
     ServiceBusy,
     StorageUnavailable,
 )
-from text_collector import TextCollector
+from serving.text_collector import TextCollector
 
 T = TypeVar("T")
 
@@ -58,7 +58,7 @@ class GenerationService:
         self,
         settings: Settings,
         runner: ModelRunner,
-        engine: Engine | EngineProcess,
+        engine: EngineClient,
         store: GenerationStore,
     ) -> None:
         self.settings = settings
@@ -76,6 +76,28 @@ class GenerationService:
         return self.runner.name
 
     @property
+    def context(self) -> int:
+        return self.runner.context
+
+    @property
+    def device(self) -> str:
+        return str(self.runner.device)
+
+    @property
+    def serving(self) -> bool:
+        """Ready for new work: started, not draining, and its engine runs."""
+        return self.ready and self.engine.is_alive()
+
+    def stats(self) -> EngineStats:
+        return self.engine.stats()
+
+    def occupied_slots(self) -> list[tuple[int, int, int]]:
+        return self.engine.occupied_slots()
+
+    def finish_reasons(self) -> dict[str, int]:
+        return self.engine.finish_reasons()
+
+    @property
     def engine_failed(self) -> bool:
         """The engine stopped on its own (it crashed, or its process was killed): only a
         restart helps. Not so while it starts, or once shutdown has begun."""
@@ -83,7 +105,8 @@ class GenerationService:
 
     def check(self, request: GenerationRequest) -> None:
         """The limits that depend on the model and the settings (the schema checks the rest)."""
-        problems = self.problems(request.prompt, request.max_new_tokens, request.top_k)
+        params = request.params
+        problems = self.problems(request.prompt, params.max_new_tokens, params.top_k)
         if problems:
             raise InvalidRequest(problems)
 
@@ -149,28 +172,22 @@ class GenerationService:
             )
         self.check(request)
 
-    def submit(self, request: GenerationRequest, listener: object = None) -> Sequence:
+    def submit(
+        self, request: GenerationRequest, listener: Listener | None = None
+    ) -> SequenceHandle:
         self.admissible(request)
-        params = SamplingParams(
-            max_new_tokens=request.max_new_tokens,
-            temperature=request.temperature,
-            top_k=request.top_k,
-            top_p=request.top_p,
-            seed=request.seed if request.seed is not None else secrets.randbits(32),
-            stop=request.stop,
-        )
         ids = self.runner.tokenizer.encode(request.prompt)
         try:
-            return self.engine.submit(ids, params, listener)  # type: ignore[arg-type]
+            return self.engine.submit(ids, request.params, listener)
         except QueueFull:
-            places = self.engine.scheduler.max_waiting
+            places = self.engine.max_waiting
             raise ServiceBusy(
                 f"All {places} places in the queue are taken. Retry shortly.", 1
             ) from None
         except EngineStopped:
             raise ServiceBusy("The service is shutting down.", 5) from None
 
-    async def wait(self, sequence: Sequence, timeout: float | None = None) -> Completion:
+    async def wait(self, sequence: SequenceHandle, timeout: float | None = None) -> Completion:
         """The completion, or: 504 after the timeout, 503 at shutdown, 500 if the model failed."""
         timeout = self.settings.request_timeout_s if timeout is None else timeout
         try:
@@ -219,8 +236,7 @@ class GenerationService:
 
         The engine's batch invariance is what lets the two agree bit for bit, whatever ran
         beside either of them."""
-        request = GenerationRequest(
-            prompt=row.prompt,
+        params = SamplingParams(
             max_new_tokens=row.max_new_tokens,
             temperature=row.temperature,
             top_k=row.top_k,
@@ -228,6 +244,7 @@ class GenerationService:
             seed=row.seed,
             stop=tuple(json.loads(row.stop)),
         )
+        request = GenerationRequest(row.prompt, params)
         return await self.wait(self.submit(request))
 
     async def generate(self, request: GenerationRequest) -> Generation:
@@ -281,7 +298,9 @@ class GenerationService:
         task.add_done_callback(self._jobs.discard)
         return row.id
 
-    async def _follow_job(self, job_id: int, sequence: Sequence, started: asyncio.Event) -> None:
+    async def _follow_job(
+        self, job_id: int, sequence: SequenceHandle, started: asyncio.Event
+    ) -> None:
         finished = asyncio.wrap_future(sequence.future)
         starting = asyncio.create_task(started.wait())
         await asyncio.wait({finished, starting}, return_when=asyncio.FIRST_COMPLETED)
@@ -300,6 +319,17 @@ class GenerationService:
             )
         else:
             await run_in_threadpool(self.store.mark_done, job_id, completion)
+
+    async def start(self) -> None:
+        """Record what an earlier run left unfinished, then make one generation before the
+        first client: it pays for lazy initialisation and proves that the model, the engine
+        and the device work together."""
+        await run_in_threadpool(self.store.fail_unfinished)
+        warm_up = self.engine.submit(
+            self.runner.tokenizer.encode("def "), SamplingParams(8, temperature=0)
+        )
+        await asyncio.wrap_future(warm_up.future)
+        self.ready = self.started = True
 
     def begin_shutdown(self) -> None:
         """Called when the stop signal arrives: refuse new work, and give the accepted work

@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from schemas import MAX_STOP_STRINGS, FinishReason, Temperature
+from api.schemas import MAX_STOP_STRINGS, FinishReason, Temperature
+from engine import SamplingParams
+from serving.service_types import GenerationRequest, seed_or_random
 
 StopString = Annotated[str, Field(min_length=1, max_length=16)]
 Prompt = Annotated[str, Field(min_length=1)]
@@ -88,6 +90,17 @@ class CompletionRequest(BaseModel):
             return ()
         return (self.stop,) if isinstance(self.stop, str) else tuple(self.stop)
 
+    def to_request(self, prompt: str, max_tokens: int) -> GenerationRequest:
+        """The plain request, once the route has picked the prompt and the length."""
+        params = SamplingParams(
+            max_new_tokens=max_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            seed=seed_or_random(self.seed),
+            stop=self.stop_strings(),
+        )
+        return GenerationRequest(prompt, params)
+
 
 class CompletionChoice(BaseModel):
     index: int = 0
@@ -155,3 +168,12 @@ class OpenAIErrorBody(BaseModel):
 
 class OpenAIError(BaseModel):
     error: OpenAIErrorBody
+
+
+def openai_error_body(
+    message: str, kind: str, param: str | None = None, code: str | None = None
+) -> dict[str, object]:
+    """OpenAI's error body. Every error under `/v1` (answers, stream events, the docs'
+    examples) is built here, from the one model the OpenAPI schema documents."""
+    error = OpenAIErrorBody(message=message, type=kind, param=param, code=code)
+    return OpenAIError(error=error).model_dump()

@@ -2,10 +2,9 @@
 
 from fastapi import APIRouter, Request, Response, status
 
-from dependencies import ServiceDep
-from disconnect import unless_disconnected
-from schemas import GenerateRequest, GenerateResponse, JobAccepted, documented_error
-from service_types import GenerationRequest
+from api.dependencies import ServiceDep
+from api.disconnect import unless_disconnected
+from api.schemas import GenerateRequest, GenerateResponse, JobAccepted, documented_error
 
 router = APIRouter(tags=["generate"])
 
@@ -28,18 +27,6 @@ TIMED_OUT = documented_error(
 )
 
 
-def plain(body: GenerateRequest) -> GenerationRequest:
-    return GenerationRequest(
-        prompt=body.prompt,
-        max_new_tokens=body.max_new_tokens,
-        temperature=body.temperature,
-        top_k=body.top_k,
-        top_p=body.top_p,
-        seed=body.seed,
-        stop=tuple(body.stop),
-    )
-
-
 @router.post(
     "/generate",
     summary="Complete a piece of code",
@@ -54,7 +41,7 @@ def plain(body: GenerateRequest) -> GenerationRequest:
 async def generate(
     body: GenerateRequest, service: ServiceDep, request: Request
 ) -> GenerateResponse:
-    row = await unless_disconnected(request, service.generate(plain(body)))
+    row = await unless_disconnected(request, service.generate(body.to_request()))
     return GenerateResponse.model_validate(row, from_attributes=True)
 
 
@@ -70,6 +57,6 @@ async def generate(
     responses={400: UNREADABLE_BODY, 503: BUSY},
 )
 async def create_job(body: GenerateRequest, service: ServiceDep, response: Response) -> JobAccepted:
-    job_id = await service.start_job(plain(body))
+    job_id = await service.start_job(body.to_request())
     response.headers["Location"] = f"/generations/{job_id}"
     return JobAccepted(id=job_id)

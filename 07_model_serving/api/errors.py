@@ -14,7 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from service_types import GenerationFailed, GenerationTimedOut, InvalidRequest, ServiceBusy
+from api.openai_schemas import openai_error_body
+from serving.service_types import GenerationFailed, GenerationTimedOut, InvalidRequest, ServiceBusy
 
 ECHO_LIMIT = 200  # characters of a string input echoed back in a 422
 
@@ -42,9 +43,14 @@ def is_openai(request: Request) -> bool:
 
 
 def openai_error(
-    status_code: int, message: str, kind: str, param: str | None = None, **headers: str
+    status_code: int,
+    message: str,
+    kind: str,
+    param: str | None = None,
+    code: str | None = None,
+    **headers: str,
 ) -> JSONResponse:
-    body = {"error": {"message": message, "type": kind, "param": param, "code": None}}
+    body = openai_error_body(message, kind, param, code)
     return JSONResponse(body, status_code=status_code, headers=headers or None)
 
 
@@ -148,13 +154,14 @@ async def on_http_error(request: Request, error: Exception) -> JSONResponse:
     headers = dict(error.headers or {})
     if is_openai(request):
         kind = "not_found_error" if error.status_code == 404 else "invalid_request_error"
+        code = "invalid_api_key" if error.status_code == 401 else None  # as OpenAI answers
         message = str(error.detail)
         if error.detail in ("Not Found", "Method Not Allowed"):  # the router's own answer
             message = (
                 f"{request.method} {request.url.path} is not served here. This server "
                 f"answers {served_openai_routes(request)}."
             )
-        return openai_error(error.status_code, message, kind, **headers)
+        return openai_error(error.status_code, message, kind, code=code, **headers)
     return JSONResponse(
         {"detail": error.detail}, status_code=error.status_code, headers=headers or None
     )

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, event, func, inspect, make_url, text
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
 from engine import Completion
-from leases import Lease
-from service_types import GenerationRequest
+from serving.leases import Lease
+from serving.service_types import GenerationRequest
 
 
 class Generation(SQLModel, table=True):
@@ -73,12 +73,12 @@ def use_write_ahead_log(connection: object, _: object) -> None:
 def request_fields(request: GenerationRequest) -> dict[str, object]:
     return {
         "prompt": request.prompt,
-        "max_new_tokens": request.max_new_tokens,
-        "temperature": request.temperature,
-        "top_k": request.top_k,
-        "top_p": request.top_p,
-        "stop": json.dumps(list(request.stop)),
-        "seed": request.seed,
+        "max_new_tokens": request.params.max_new_tokens,
+        "temperature": request.params.temperature,
+        "top_k": request.params.top_k,
+        "top_p": request.params.top_p,
+        "stop": json.dumps(list(request.params.stop)),
+        "seed": request.params.seed,
     }
 
 
@@ -96,6 +96,15 @@ class GenerationStore:
     def __init__(self, engine: Engine, lease: Lease) -> None:
         self.engine = engine
         self.lease = lease
+
+    @classmethod
+    def open(cls, url: str, busy_timeout_s: float) -> "GenerationStore":
+        """The store at this database URL, with this server's lease beside it."""
+        return cls(create_db_engine(url, busy_timeout_s), Lease.beside(url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.lease.release()
 
     def add_queued(self, request: GenerationRequest, model: str) -> Generation:
         row = Generation(

@@ -1,0 +1,1 @@
+"""The HTTP layer: routes, request and response bodies, errors, limits, docs, injection."""

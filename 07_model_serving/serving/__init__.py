@@ -1,0 +1,1 @@
+"""The service layer: requests checked, handed to the engine, followed, stored."""
