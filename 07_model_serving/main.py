@@ -14,7 +14,8 @@ from api.auth import UNAUTHORIZED, require_api_key
 from api.docs import add_offline_docs, document_runtime_limits
 from api.errors import add_error_handlers
 from api.limits import BodySizeLimit
-from api.routers import generate, generations, health, openai, stats
+from api.openai_protocol import UNAUTHORIZED as OPENAI_UNAUTHORIZED
+from api.routers import chat, generate, generations, health, metrics, openai, stats
 from config import Settings
 from engine import Engine, EngineClient, ModelLoadError, ModelRunner
 from engine.process import EngineProcess
@@ -134,7 +135,10 @@ def create_app(
         redoc_url=None,
         openapi_tags=[
             {"name": "generate", "description": "Ask the model to complete code."},
-            {"name": "openai", "description": "The same model through OpenAI's completions API."},
+            {
+                "name": "openai",
+                "description": "The same model through OpenAI's completions and chat APIs.",
+            },
             {"name": "generations", "description": "Read stored generations and follow jobs."},
             {"name": "health", "description": "Liveness, readiness and what the engine does."},
             {
@@ -152,9 +156,11 @@ def create_app(
     app.add_middleware(BodySizeLimit)
     keyed = {"dependencies": [Depends(require_api_key)]}
     app.include_router(generate.router, **keyed, responses={401: UNAUTHORIZED})
-    app.include_router(openai.router, **keyed, responses={401: openai.UNAUTHORIZED})
+    app.include_router(openai.router, **keyed, responses={401: OPENAI_UNAUTHORIZED})
+    app.include_router(chat.router, **keyed, responses={401: OPENAI_UNAUTHORIZED})
     app.include_router(generations.router, **keyed, responses={401: UNAUTHORIZED})
     app.include_router(health.router)  # orchestrators ask without a key
+    app.include_router(metrics.router)  # and so do scrapers
     app.include_router(stats.router, **keyed, responses={401: UNAUTHORIZED})
     add_offline_docs(app)
     document_runtime_limits(app, settings)

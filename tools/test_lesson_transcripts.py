@@ -31,7 +31,7 @@ DATE = re.compile(r"^date: .*$", re.M)
 # Chapter 07: values that differ on every run (a seed the server drew is a large number).
 UNREPEATABLE = re.compile(
     r'("(?:created_at|latency_ms|created|tokens_per_second)":)("[^"]*"|[0-9.]+)'
-    r'|("id":)"cmpl-[0-9a-f]+"'
+    r'|("id":)"(?:chat)?cmpl-[0-9a-f]+"'
     r'|("seed":)[0-9]{6,}'
 )
 RAY_ONLY = "x-replica"  # chapter 07's Ray block runs on `make chapter-7-ray`, not `main:app`

@@ -34,11 +34,17 @@ def get_service(request: Request) -> GenerationService:
 
 def get_store(request: Request) -> GenerationStore:
     """Stored generations stay readable while the model is busy, loading or stopping."""
+    return get_service_in_any_state(request).store
+
+
+def get_service_in_any_state(request: Request) -> GenerationService:
+    """What the service reports stays readable while it loads, drains, or lost its engine."""
     service: GenerationService | None = getattr(request.app.state, "service", None)
     if service is None:
         raise ServiceBusy(NOT_READY_DETAIL, retry_after=1)
-    return service.store
+    return service
 
 
 ServiceDep = Annotated[GenerationService, Depends(get_service)]
+AnyStateServiceDep = Annotated[GenerationService, Depends(get_service_in_any_state)]
 StoreDep = Annotated[GenerationStore, Depends(get_store)]

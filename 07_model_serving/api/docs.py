@@ -111,9 +111,24 @@ def document_runtime_limits(app: FastAPI, settings: Settings) -> None:
         text.update(prompt)
         one_item_list["items"].update(prompt)
         openai["properties"]["model"]["enum"] = [card.name]
+        document_chat_limits(models, settings.max_new_tokens_limit, prompt, card.name)
         for option in native["top_k"]["anyOf"]:
             if option["type"] == "integer":
                 option["maximum"] = len(card.vocab)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document_chat_limits(
+    models: dict[str, Any], limit: int, text: dict[str, object], model: str
+) -> None:
+    """The chat request's limits: each message's text as a prompt's, the served model, and
+    MAX_NEW_TOKENS_LIMIT on both names of the length."""
+    chat = models["ChatCompletionRequest"]["properties"]
+    chat["model"]["enum"] = [model]
+    for name in ("max_tokens", "max_completion_tokens"):
+        next(b for b in chat[name]["anyOf"] if b["type"] == "integer")["maximum"] = limit
+    content, _parts = models["ChatMessage"]["properties"]["content"]["anyOf"]
+    content.update(text)
+    models["TextPart"]["properties"]["text"].update(text)

@@ -97,13 +97,18 @@ async def on_validation_error(request: Request, error: Exception) -> JSONRespons
     return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
-# The service names its fields as the native API does; OpenAI's clients know them as these.
+# The service names its fields as the native API does; OpenAI's clients know them as these
+# (a chat's prompt is its messages, written with the chat template).
 OPENAI_NAMES = {"max_new_tokens": "max_tokens"}
+CHAT_NAMES = OPENAI_NAMES | {"prompt": "messages"}
 
 
 async def on_invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, InvalidRequest)
-    names = OPENAI_NAMES if is_openai(request) else {}
+    path = request.url.path
+    names = (
+        CHAT_NAMES if path == "/v1/chat/completions" else OPENAI_NAMES if is_openai(request) else {}
+    )
     errors = [
         {
             "type": problem.type,

@@ -1,7 +1,8 @@
-"""The bodies of OpenAI's text-completion API, as far as this server speaks it.
+"""The bodies of OpenAI's text-completion API, as far as this server speaks it (the chat
+API's are in `api/chat_schemas.py`), and OpenAI's one error body.
 
 Fields a client may send but this server does not support are accepted only at their default
-value; anything else is a 400 (see `routers/openai.py`), so no client is silently misled.
+value; anything else is a 400 (see `api/errors.py`), so no client is silently misled.
 """
 
 from typing import Annotated, Literal
@@ -22,36 +23,13 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
-class CompletionRequest(BaseModel):
+class OpenAISampling(BaseModel):
+    """The fields OpenAI's completion and chat requests share."""
+
     # strict, as GenerateRequest: JSON `false` is not the number 0, and "16" is not 16.
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "model": "code-gpt-char",
-                    "prompt": "def ",
-                    "max_tokens": 32,
-                    "temperature": 0,
-                    "stop": ["\n"],
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     model: str = Field(description="The served model's name, as `GET /v1/models` lists it.")
-    prompt: Prompt | Annotated[list[Prompt], Field(min_length=1, max_length=1)] = Field(
-        description="One prompt (a list must hold exactly one)."
-    )
-    max_tokens: int | None = Field(
-        default=16,
-        ge=1,
-        description=(
-            "Tokens to generate; null asks for what the context leaves after the prompt,"
-            " at most MAX_NEW_TOKENS_LIMIT."
-        ),
-    )
     temperature: Temperature = Field(default=1.0, ge=0, le=2, allow_inf_nan=False)
     top_p: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False)
     seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
@@ -61,29 +39,24 @@ class CompletionRequest(BaseModel):
     user: str | None = Field(default=None, description="Accepted and ignored.")
     # OpenAI fields this server does not support: only their default value is accepted.
     n: int = Field(default=1, ge=1, le=1, description="Only 1 is supported.")
-    best_of: int | None = Field(default=None, ge=1, le=1, description="Only 1 is supported.")
-    logprobs: None = Field(default=None, description="Not supported.")
-    echo: bool = Field(
-        default=False, description="Not supported.", json_schema_extra={"enum": [False]}
-    )
-    suffix: None = Field(default=None, description="Not supported.")
     presence_penalty: float = Field(default=0.0, ge=0, le=0, description="Only 0 is supported.")
     frequency_penalty: float = Field(default=0.0, ge=0, le=0, description="Only 0 is supported.")
     logit_bias: dict[str, float] | None = Field(
         default=None, max_length=0, description="Not supported."
     )
 
-    @field_validator("max_tokens", "seed", "n", "best_of", mode="before")
+    @field_validator(
+        "max_tokens",
+        "max_completion_tokens",
+        "seed",
+        "n",
+        "best_of",
+        mode="before",
+        check_fields=False,
+    )
     @classmethod
     def whole_float_to_int(cls, value: object) -> object:
         return int(value) if isinstance(value, float) and value.is_integer() else value
-
-    @field_validator("echo")
-    @classmethod
-    def no_echo(cls, value: bool) -> bool:
-        if value:
-            raise ValueError("echo is not supported")
-        return value
 
     def stop_strings(self) -> tuple[str, ...]:
         if self.stop is None:
@@ -102,6 +75,48 @@ class CompletionRequest(BaseModel):
         return GenerationRequest(prompt, params)
 
 
+class CompletionRequest(OpenAISampling):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "model": "code-gpt-char",
+                    "prompt": "def ",
+                    "max_tokens": 32,
+                    "temperature": 0,
+                    "stop": ["\n"],
+                }
+            ]
+        },
+    )
+
+    prompt: Prompt | Annotated[list[Prompt], Field(min_length=1, max_length=1)] = Field(
+        description="One prompt (a list must hold exactly one)."
+    )
+    max_tokens: int | None = Field(
+        default=16,
+        ge=1,
+        description=(
+            "Tokens to generate; null asks for what the context leaves after the prompt,"
+            " at most MAX_NEW_TOKENS_LIMIT."
+        ),
+    )
+    # OpenAI fields this server does not support: only their default value is accepted.
+    best_of: int | None = Field(default=None, ge=1, le=1, description="Only 1 is supported.")
+    logprobs: None = Field(default=None, description="Not supported.")
+    echo: bool = Field(
+        default=False, description="Not supported.", json_schema_extra={"enum": [False]}
+    )
+    suffix: None = Field(default=None, description="Not supported.")
+
+    @field_validator("echo")
+    @classmethod
+    def no_echo(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("echo is not supported")
+        return value
+
+
 class CompletionChoice(BaseModel):
     index: int = 0
     text: str
@@ -113,6 +128,13 @@ class Usage(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+
+    @classmethod
+    def of(cls, prompt_tokens: int, completion_tokens: int) -> "Usage":
+        total = prompt_tokens + completion_tokens
+        return cls(
+            prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, total_tokens=total
+        )
 
 
 class Completion(BaseModel):

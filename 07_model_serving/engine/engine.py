@@ -183,6 +183,7 @@ class Engine:
             self._on_step()
 
     def _prefill(self, sequence: Sequence) -> None:
+        sequence.admitted_at = time.perf_counter()
         self._notify(sequence, "", False)  # it has a slot: it is running
         try:
             with self._timed("model_s"):
@@ -250,6 +251,8 @@ class Engine:
     def _advance(self, sequence: Sequence, token: int) -> None:
         char = self.runner.tokenizer.decode([token])
         sequence.append(token, char, self.runner.context)
+        if len(sequence.output_ids) == 1:
+            sequence.first_token_at = time.perf_counter()
         self._generated += 1
         finished = sequence.finish_reason is not None
         text = sequence.releasable_text()
@@ -275,12 +278,19 @@ class Engine:
             # BEGIN SOLUTION ch07.ex4: count this sequence under its finish reason
             self._finish_reasons[finish_reason] += 1
             # END SOLUTION
+
+        def since_submitted(moment: float) -> float:
+            return round((moment - sequence.submitted_at) * 1000, 1)
+
         completion = Completion(
             text=sequence.text,
             tokens=len(sequence.output_ids),
             finish_reason=finish_reason,
-            latency_ms=round((time.perf_counter() - sequence.submitted_at) * 1000, 1),
+            latency_ms=since_submitted(time.perf_counter()),
             seed=sequence.params.seed,
+            queue_ms=since_submitted(sequence.admitted_at),
+            first_token_ms=since_submitted(sequence.first_token_at),
+            prompt_tokens=len(sequence.prompt_ids),
         )
         sequence.future.set_result(completion)
 

@@ -32,8 +32,11 @@ class Completion:
     text: str
     tokens: int
     finish_reason: str  # "length" or "stop"
-    latency_ms: float
+    latency_ms: float  # from submission to the last token, as the engine saw it
     seed: int
+    queue_ms: float = 0.0  # from submission to a slot
+    first_token_ms: float = 0.0  # from submission to the first token (TTFT)
+    prompt_tokens: int = 0
 
 
 # Called on the engine thread with the text that may be shown now, and True on the last call.
@@ -54,7 +57,9 @@ class Sequence:
     text: str = ""
     finish_reason: str | None = None
     slot: int | None = None
-    submitted_at: float = 0.0
+    submitted_at: float = 0.0  # time.perf_counter() when the engine took it
+    admitted_at: float = 0.0  # ... when it got a slot
+    first_token_at: float = 0.0  # ... when its first token was sampled
     future: Future[Completion] = field(default_factory=Future)
     cancelled: threading.Event = field(default_factory=threading.Event)
     _sent: int = 0

@@ -4,6 +4,7 @@ The service imports only what is re-exported here; the model can be retrained or
 without touching the service, as long as these names keep their meaning.
 """
 
+from model.chat_template import ChatTemplate
 from model.checkpoint import ModelCard, load_checkpoint, save_checkpoint
 from model.gpt import GPT, GPTConfig
 from model.kv_cache import KVCache
@@ -13,6 +14,7 @@ from model.tokenizer import CharTokenizer
 __all__ = [
     "GPT",
     "CharTokenizer",
+    "ChatTemplate",
     "GPTConfig",
     "KVCache",
     "ModelCard",

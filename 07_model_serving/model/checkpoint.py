@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
 
+from model.chat_template import ChatTemplate
 from model.gpt import GPT, GPTConfig
 from model.tokenizer import CharTokenizer
 
@@ -25,6 +26,7 @@ class ModelCard(BaseModel):
     training: dict[str, Any]
     validation_loss: float
     created_at: str
+    chat_template: ChatTemplate = ChatTemplate()  # how /v1/chat/completions writes a chat
 
 
 class CheckpointError(Exception):

@@ -29,6 +29,7 @@ from engine import (
     SequenceHandle,
 )
 from serving.database import Generation, GenerationStore
+from serving.metrics import ServingMetrics
 from serving.service_types import (
     GenerationFailed,
     GenerationRequest,
@@ -65,6 +66,7 @@ class GenerationService:
         self.runner = runner
         self.engine = engine
         self.store = store
+        self.metrics = ServingMetrics()
         self.ready = False
         self.storage_problem: str | None = None  # why the last write failed, until one works
         self.started = False  # set once the lifespan has warmed the engine up
@@ -88,8 +90,16 @@ class GenerationService:
         """Ready for new work: started, not draining, and its engine runs."""
         return self.ready and self.engine.is_alive()
 
+    def chat_prompt(self, turns: list[tuple[str, str]]) -> str:
+        """(role, text) messages written as one prompt with the model card's chat template."""
+        return self.runner.card.chat_template.render(turns)
+
     def stats(self) -> EngineStats:
         return self.engine.stats()
+
+    def metrics_text(self) -> bytes:
+        """Prometheus's text format; readable while loading, draining or after a crash."""
+        return self.metrics.scrape(self.engine.stats() if self.engine.is_alive() else None)
 
     def occupied_slots(self) -> list[tuple[int, int, int]]:
         return self.engine.occupied_slots()
@@ -191,7 +201,7 @@ class GenerationService:
         """The completion, or: 504 after the timeout, 503 at shutdown, 500 if the model failed."""
         timeout = self.settings.request_timeout_s if timeout is None else timeout
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(sequence.future), timeout)
+            completion = await asyncio.wait_for(asyncio.wrap_future(sequence.future), timeout)
         except TimeoutError:
             sequence.cancel()
             raise GenerationTimedOut(
@@ -204,6 +214,8 @@ class GenerationService:
             raise
         except Exception as error:
             raise GenerationFailed(f"Generation failed: {type(error).__name__}: {error}") from None
+        self.metrics.finished(completion)
+        return completion
 
     async def write(self, store: Callable[..., T], *args: object) -> T:
         """One of the store's writes, in a thread; a write the database refuses is a 503."""
@@ -318,6 +330,7 @@ class GenerationService:
                 self.store.mark_failed, job_id, f"{type(error).__name__}: {error}"
             )
         else:
+            self.metrics.finished(completion)
             await run_in_threadpool(self.store.mark_done, job_id, completion)
 
     async def start(self) -> None:

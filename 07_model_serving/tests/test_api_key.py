@@ -1,4 +1,5 @@
-"""API_KEY: unset, the server is open; set, every route but /health and /ready needs the key."""
+"""API_KEY: unset, the server is open; set, every route but the probes (/health, /ready) and
+/metrics needs the key."""
 
 from collections.abc import Callable, Iterator
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 KEY = "s3cret-key"
+OPEN = ("/health", "/ready", "/metrics")  # asked by orchestrators and scrapers, which hold no key
 WRONG = {"detail": "Missing or wrong API key: send `Authorization: Bearer <key>`."}
 KEYED = [
     ("POST", "/generate", {"prompt": "def ", "max_new_tokens": 2}),
@@ -18,6 +20,11 @@ KEYED = [
     ("POST", "/generations/1/replay", None),
     ("GET", "/stats", None),
     ("GET", "/v1/models", None),
+    (
+        "POST",
+        "/v1/chat/completions",
+        {"model": "code-gpt-char", "messages": [{"role": "user", "content": "x"}], "max_tokens": 2},
+    ),
 ]
 
 
@@ -53,8 +60,8 @@ def test_with_the_key_it_answers_and_probes_never_need_it(keyed_client: TestClie
     )
     assert made.status_code == 200
     assert keyed_client.get(f"/generations/{made.json()['id']}", headers=auth).status_code == 200
-    assert keyed_client.get("/health").status_code == 200
-    assert keyed_client.get("/ready").status_code == 200
+    for path in OPEN:
+        assert keyed_client.get(path).status_code == 200, path
     assert keyed_client.get("/docs").status_code == 200
 
 
@@ -94,6 +101,6 @@ def test_swagger_ui_offers_the_authorize_button_on_keyed_routes_only(client: Tes
     }
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
-            keyed = path not in ("/health", "/ready")
+            keyed = path not in OPEN
             assert ("security" in operation) == keyed, (method, path)
             assert ("401" in operation["responses"]) == keyed, (method, path)

@@ -219,12 +219,12 @@ def test_a_stream_that_times_out_ends_with_an_error_event(
 
 
 def test_an_unknown_path_under_v1_says_what_is_served(base_url: str) -> None:
-    response = httpx.post(f"{base_url}/v1/chat/completions", json={}, timeout=30)
+    response = httpx.post(f"{base_url}/v1/embeddings", json={}, timeout=30)
     assert response.status_code == 404
     assert response.json() == {
         "error": {
-            "message": "POST /v1/chat/completions is not served here. This server answers "
-            "POST /v1/completions, GET /v1/models.",
+            "message": "POST /v1/embeddings is not served here. This server answers "
+            "POST /v1/chat/completions, POST /v1/completions, GET /v1/models.",
             "type": "not_found_error",
             "param": None,
             "code": None,

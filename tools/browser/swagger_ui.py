@@ -116,7 +116,7 @@ class Operation:
         headers = live.locator("div", has=self.page.locator("h5", has_text="Response headers"))
         return Answer(
             status=int(live.locator("td.response-col_status").inner_text().strip()),
-            body=json.loads(body_text),
+            body=parsed(body_text),
             request_url=self.block.locator(".request-url pre").inner_text(),
             curl=self.block.locator(".curl-command pre").inner_text(),
             headers=dict(
@@ -232,3 +232,11 @@ class SwaggerUI:
 
     def operation(self, method: str, path: str) -> Operation:
         return Operation(self.page, method, path)
+
+
+def parsed(text: str) -> Any:
+    """A JSON body as Python values; any other body (Prometheus's text, say) as its text."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text

@@ -22,13 +22,13 @@ def test_try_it_in_swagger_ui(serve_chapter: Callable[..., Served], page: Page) 
     ui = SwaggerUI(page, serve_chapter(CHAPTER).base_url).open()
     assert ui.lesson_sections() == {
         "generate": ["POST /generate", "POST /jobs"],
-        "openai": ["GET /v1/models", "POST /v1/completions"],
+        "openai": ["GET /v1/models", "POST /v1/completions", "POST /v1/chat/completions"],
         "generations": [
             "GET /generations",
             "GET /generations/{generation_id}",
             "POST /generations/{generation_id}/replay",
         ],
-        "health": ["GET /health", "GET /ready", "GET /stats"],
+        "health": ["GET /health", "GET /ready", "GET /metrics", "GET /stats"],
     }
     # 2. readiness
     answer = ui.operation("get", "/ready").try_it_out().execute()
@@ -86,6 +86,12 @@ def test_try_it_in_swagger_ui(serve_chapter: Callable[..., Served], page: Page) 
             }
         },
     )
+    chat = ui.operation("post", "/v1/chat/completions").try_it_out().execute()
+    assert (chat.status, chat.body["object"]) == (200, "chat.completion")
+    assert chat.body["choices"][0]["message"] == {
+        "role": "assistant",
+        "content": '    """Return the supported of the subcl',
+    }
     # 6. a job, followed
     job = ui.operation("post", "/jobs").try_it_out().execute()
     assert job.status == 202
@@ -106,9 +112,14 @@ def test_try_it_in_swagger_ui(serve_chapter: Callable[..., Served], page: Page) 
     # 8. the engine's numbers have grown
     stats = ui.operation("get", "/stats").try_it_out().execute()
     assert stats.status == 200
-    # the warm-up, 3 generations, a completion, a job and its replay
-    assert stats.body["requests_served"] == 7
+    # the warm-up, 3 generations, a completion, a chat, a job and its replay
+    assert stats.body["requests_served"] == 8
     assert stats.body["slots"] == 64
+    # 9. the same in Prometheus's text (the warm-up is not counted)
+    metrics = ui.operation("get", "/metrics").try_it_out().execute()
+    assert metrics.status == 200
+    assert 'codegpt_request_success_total{finish_reason="stop"} 2.0' in metrics.body
+    assert 'codegpt_request_success_total{finish_reason="length"} 5.0' in metrics.body
 
 
 def test_demo_script(serve_chapter: Callable[..., Served], page: Page) -> None:

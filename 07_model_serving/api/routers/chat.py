@@ -1,0 +1,137 @@
+"""OpenAI's chat-completion API: the messages, written with the model's chat template, become
+one prompt; the rest is a completion, stored like the others."""
+
+import time
+import uuid
+from dataclasses import replace
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from api.chat_schemas import (
+    AssistantMessage,
+    ChatChoice,
+    ChatChunkChoice,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    ChatDelta,
+)
+from api.dependencies import ServiceDep
+from api.disconnect import unless_disconnected
+from api.openai_protocol import (
+    BUSY,
+    OTHER_MODEL,
+    TIMED_OUT,
+    UNSUPPORTED,
+    check_model,
+    event_stream,
+    fitted_max_tokens,
+)
+from api.openai_schemas import Usage
+from engine import Completion as Generated
+from serving.service import GenerationService
+from serving.service_types import InvalidRequest, RequestProblem
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+
+
+@router.post(
+    "/chat/completions",
+    summary="Chat with the model (OpenAI-compatible)",
+    description=(
+        "OpenAI's chat-completion API. The messages are written as one prompt with the model's "
+        "chat template (its card's `chat_template`: system and user lines become comments, the "
+        "assistant's lines code), and the model continues it. This model was trained on Python "
+        "source, not on conversations: it continues code, it does not follow instructions. "
+        "With `stream: true`: a first chunk with the role, one chunk per piece of text, "
+        "`finish_reason` on the last, a usage chunk when `stream_options.include_usage` is "
+        "true, then `data: [DONE]`."
+    ),
+    response_model=ChatCompletion,
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        400: UNSUPPORTED,
+        404: OTHER_MODEL,
+        503: BUSY,
+        504: TIMED_OUT,
+    },
+)
+async def create_chat_completion(
+    body: ChatCompletionRequest, service: ServiceDep, raw_request: Request
+) -> ChatCompletion | StreamingResponse:
+    check_model(body.model, service.model_name)
+    prompt = written_prompt(body, service)
+    request = body.to_request(
+        prompt, fitted_max_tokens(prompt, asked_tokens(body, service), service)
+    )
+    completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+
+    if not body.stream:
+        row = await unless_disconnected(raw_request, service.generate(request))
+        assert row.completion is not None and row.tokens is not None
+        message = AssistantMessage(content=row.completion)
+        return ChatCompletion(
+            id=completion_id,
+            created=created,
+            model=service.model_name,
+            choices=[ChatChoice(message=message, finish_reason=row.finish_reason)],
+            usage=Usage.of(len(prompt), row.tokens),
+        )
+
+    pieces = service.stream(request)
+    first = await anext(pieces)  # errors before the first token still get a JSON answer
+
+    def chunk(
+        delta: ChatDelta, finish_reason: str | None = None, usage: Usage | None = None
+    ) -> ChatCompletionChunk:
+        choices = [] if usage else [ChatChunkChoice(delta=delta, finish_reason=finish_reason)]
+        return ChatCompletionChunk(
+            id=completion_id,
+            created=created,
+            model=service.model_name,
+            choices=choices,
+            usage=usage,
+        )
+
+    def usage(done: Generated) -> ChatCompletionChunk:
+        return chunk(ChatDelta(), usage=Usage.of(len(prompt), done.tokens))
+
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+    return event_stream(
+        first,
+        pieces,
+        text_chunk=lambda text: chunk(ChatDelta(content=text)),
+        final_chunk=lambda done: chunk(ChatDelta(), done.finish_reason),
+        usage_chunk=usage if include_usage else None,
+        opening=chunk(ChatDelta(role="assistant", content="")),
+    )
+
+
+def written_prompt(body: ChatCompletionRequest, service: GenerationService) -> str:
+    """The messages as one prompt; a 400 if the template's lines make them overflow the context."""
+    prompt = service.chat_prompt([message.turn() for message in body.messages])
+    if len(prompt) > service.context:
+        message = (
+            f"This model's maximum context length is {service.context} tokens. However, your "
+            f"messages take {len(prompt)} tokens once written with the model's chat template. "
+            "Please shorten the messages."
+        )
+        raise InvalidRequest(
+            [RequestProblem("messages", "context_length", message, len(prompt), {})]
+        )
+    return prompt
+
+
+def asked_tokens(body: ChatCompletionRequest, service: GenerationService) -> int | None:
+    """The length asked for: `max_completion_tokens`, else its older name `max_tokens`. Both
+    are held to MAX_NEW_TOKENS_LIMIT, the one that is not used too (the schema says so)."""
+    fields = {"max_tokens": body.max_tokens, "max_completion_tokens": body.max_completion_tokens}
+    problems = [
+        replace(problem, field=name)
+        for name, value in fields.items()
+        for problem in service.problems(max_new_tokens=value)
+    ]
+    if problems:
+        raise InvalidRequest(problems)
+    return body.max_completion_tokens if body.max_completion_tokens is not None else body.max_tokens
