@@ -64,8 +64,13 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(
         default=None,
         description=(
-            "When set, every route but /health and /ready needs `Authorization: Bearer <key>`. "
+            "When set, every route but /health, /ready and /metrics needs "
+            "`Authorization: Bearer <key>`. "
             "Unset, the server is open: fine on a laptop, not on a network."
         ),
     )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`json`: one JSON object per line (time, level, logger, message, request_id).",
+    )

@@ -15,10 +15,12 @@ from api.docs import add_offline_docs, document_runtime_limits
 from api.errors import add_error_handlers
 from api.limits import BodySizeLimit
 from api.openai_protocol import UNAUTHORIZED as OPENAI_UNAUTHORIZED
+from api.request_ids import RequestIds
 from api.routers import chat, generate, generations, health, metrics, openai, stats
 from config import Settings
 from engine import Engine, EngineClient, ModelLoadError, ModelRunner
 from engine.process import EngineProcess
+from logs import configure_logging
 from serving.database import GenerationStore
 from serving.service import GenerationService
 
@@ -30,20 +32,10 @@ def load_runner(settings: Settings) -> ModelRunner:
     return ModelRunner(settings.model_path, settings.device, settings.max_batch_size)
 
 
-def configure_logging(level: str) -> None:
-    """The service's own log lines, in uvicorn's style; uvicorn's loggers at the same level."""
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)-9s %(message)s"))
-        logger.addHandler(handler)
-    for name in ("chapter07", "uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).setLevel(level.upper())
-
-
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     torch.set_num_threads(settings.cpu_threads)
     in_a_process = settings.engine_process and app.state.runner_factory is load_runner
     # With the engine in its own process, this process keeps a CPU copy for the tokenizer and
@@ -154,6 +146,7 @@ def create_app(
     app.state.runner_factory = runner_factory
     add_error_handlers(app)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestIds)  # added last: the outermost, so every answer has its id
     keyed = {"dependencies": [Depends(require_api_key)]}
     app.include_router(generate.router, **keyed, responses={401: UNAUTHORIZED})
     app.include_router(openai.router, **keyed, responses={401: OPENAI_UNAUTHORIZED})

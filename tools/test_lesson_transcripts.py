@@ -33,6 +33,8 @@ UNREPEATABLE = re.compile(
     r'("(?:created_at|latency_ms|created|tokens_per_second)":)("[^"]*"|[0-9.]+)'
     r'|("id":)"(?:chat)?cmpl-[0-9a-f]+"'
     r'|("seed":)[0-9]{6,}'
+    r'|("request_id":)"[0-9a-f]{32}"'
+    r"|(x-request-id: )[0-9a-f]{32}"
 )
 RAY_ONLY = "x-replica"  # chapter 07's Ray block runs on `make chapter-7-ray`, not `main:app`
 SETTINGS = {
@@ -103,7 +105,7 @@ def test_a_lessons_transcript_is_what_the_server_answers(
 
 def unrepeatable(output: str) -> str:
     output = DATE.sub("date: (any)", rejoined(output))
-    return UNREPEATABLE.sub(lambda m: (m[1] or m[3] or m[4]) + "(any)", output)
+    return UNREPEATABLE.sub(lambda m: (m[1] or m[3] or m[4] or m[5] or m[6]) + "(any)", output)
 
 
 def rejoined(output: str) -> str:

@@ -63,7 +63,9 @@ class OpenAISampling(BaseModel):
             return ()
         return (self.stop,) if isinstance(self.stop, str) else tuple(self.stop)
 
-    def to_request(self, prompt: str, max_tokens: int) -> GenerationRequest:
+    def to_request(
+        self, prompt: str, max_tokens: int, request_id: str | None = None
+    ) -> GenerationRequest:
         """The plain request, once the route has picked the prompt and the length."""
         params = SamplingParams(
             max_new_tokens=max_tokens,
@@ -72,7 +74,7 @@ class OpenAISampling(BaseModel):
             seed=seed_or_random(self.seed),
             stop=self.stop_strings(),
         )
-        return GenerationRequest(prompt, params)
+        return GenerationRequest(prompt, params, request_id)
 
 
 class CompletionRequest(OpenAISampling):

@@ -109,7 +109,7 @@ class GenerateRequest(BaseModel):
         # `true` and "11" are still refused.
         return int(value) if isinstance(value, float) and value.is_integer() else value
 
-    def to_request(self) -> GenerationRequest:
+    def to_request(self, request_id: str | None = None) -> GenerationRequest:
         params = SamplingParams(
             max_new_tokens=self.max_new_tokens,
             temperature=self.temperature,
@@ -118,7 +118,7 @@ class GenerateRequest(BaseModel):
             seed=seed_or_random(self.seed),
             stop=tuple(self.stop),
         )
-        return GenerationRequest(self.prompt, params)
+        return GenerationRequest(self.prompt, params, request_id)
 
 
 class GenerationBase(BaseModel):
@@ -148,6 +148,7 @@ class GenerateResponse(GenerationBase):
                     "latency_ms": 182.4,
                     "seed": 42,
                     "created_at": "2026-11-22T21:30:00Z",
+                    "request_id": "3f1c9a7be2d04c5e8a16f0b2d9e47c18",
                 }
             ]
         }
@@ -158,6 +159,7 @@ class GenerateResponse(GenerationBase):
     finish_reason: FinishReason
     latency_ms: float
     seed: int
+    request_id: str | None = Field(description="The X-Request-Id of the request that made it.")
 
 
 class GenerationOut(GenerationBase):
@@ -179,6 +181,7 @@ class GenerationOut(GenerationBase):
                     "seed": 7,
                     "error": None,
                     "created_at": "2026-11-22T21:31:00Z",
+                    "request_id": "my-client-7",
                 }
             ]
         },
@@ -191,6 +194,7 @@ class GenerationOut(GenerationBase):
     latency_ms: float | None
     seed: int | None
     error: str | None
+    request_id: str | None = Field(description="The X-Request-Id of the request that asked.")
 
 
 class JobAccepted(BaseModel):

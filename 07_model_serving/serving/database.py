@@ -36,6 +36,7 @@ class Generation(SQLModel, table=True):
     latency_ms: float | None = None
     error: str | None = None
     owner: str | None = None  # the lease of the server process that runs this job
+    request_id: str | None = None  # the X-Request-Id of the request that asked for it
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -50,16 +51,18 @@ def create_db_engine(url: str, busy_timeout_s: float = 5.0) -> Engine:
     if is_sqlite:
         event.listen(engine, "connect", use_write_ahead_log)
     SQLModel.metadata.create_all(engine)
-    add_owner_column(engine)
+    add_missing_columns(engine)
     return engine
 
 
-def add_owner_column(engine: Engine) -> None:
-    """Databases made before jobs had owners get the column (their jobs have none)."""
+def add_missing_columns(engine: Engine) -> None:
+    """Databases made before jobs had owners, or rows request ids, get the columns (empty in
+    their old rows)."""
     with engine.begin() as connection:
         columns = [column["name"] for column in inspect(connection).get_columns("generation")]
-        if "owner" not in columns:
-            connection.execute(text("ALTER TABLE generation ADD COLUMN owner VARCHAR"))
+        for name in ("owner", "request_id"):
+            if name not in columns:
+                connection.execute(text(f"ALTER TABLE generation ADD COLUMN {name} VARCHAR"))
 
 
 def use_write_ahead_log(connection: object, _: object) -> None:
@@ -79,6 +82,7 @@ def request_fields(request: GenerationRequest) -> dict[str, object]:
         "top_p": request.params.top_p,
         "stop": json.dumps(list(request.params.stop)),
         "seed": request.params.seed,
+        "request_id": request.request_id,
     }
 
 

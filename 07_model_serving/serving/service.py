@@ -262,7 +262,9 @@ class GenerationService:
     async def generate(self, request: GenerationRequest) -> Generation:
         """Generate, store, then answer: every answer has its row."""
         completion = await self.wait(self.submit(request))
-        return await self.write(self.store.add_finished, request, self.model_name, completion)
+        row = await self.write(self.store.add_finished, request, self.model_name, completion)
+        stored(row.id, completion)
+        return row
 
     async def stream(self, request: GenerationRequest) -> AsyncIterator[str | Finished]:
         """The completion's text as it is generated, then `Finished` once it is stored."""
@@ -283,6 +285,7 @@ class GenerationService:
                     break
             completion = await self.wait(sequence, timeout=max(0.0, deadline - loop.time()))
             row = await self.write(self.store.add_finished, request, self.model_name, completion)
+            stored(row.id, completion)
             yield Finished(completion, row)
         finally:
             sequence.cancel()  # a no-op once finished; frees the slot if the client left
@@ -332,6 +335,7 @@ class GenerationService:
         else:
             self.metrics.finished(completion)
             await run_in_threadpool(self.store.mark_done, job_id, completion)
+            stored(job_id, completion)
 
     async def start(self) -> None:
         """Record what an earlier run left unfinished, then make one generation before the
@@ -361,3 +365,13 @@ class GenerationService:
         if self._jobs:
             await asyncio.gather(*self._jobs, return_exceptions=True)
         await run_in_threadpool(lambda: self.store.fail_unfinished(mine=True))
+
+
+def stored(generation_id: int | None, completion: Completion) -> None:
+    logger.info(
+        "Generation %s stored: %d tokens, %s, %.1f ms",
+        generation_id,
+        completion.tokens,
+        completion.finish_reason,
+        completion.latency_ms,
+    )

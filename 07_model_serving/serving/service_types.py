@@ -13,6 +13,7 @@ class GenerationRequest:
 
     prompt: str
     params: SamplingParams
+    request_id: str | None = None  # the HTTP request's X-Request-Id, stored with the row
 
 
 def seed_or_random(seed: int | None) -> int:

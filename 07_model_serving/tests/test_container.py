@@ -257,6 +257,7 @@ def test_image_file_set_holds_only_the_app(tmp_path: Path) -> None:
         "api",
         "config.py",
         "engine",
+        "logs.py",
         "main.py",
         "model",
         "requirements.txt",

@@ -26,6 +26,7 @@ def test_generate_answers_with_every_field(client: TestClient) -> None:
         "latency_ms",
         "seed",
         "created_at",
+        "request_id",
     }
     assert body["id"] == 1
     assert body["prompt"] == "def "
@@ -36,6 +37,7 @@ def test_generate_answers_with_every_field(client: TestClient) -> None:
     assert body["latency_ms"] > 0
     assert body["seed"] == 1
     assert datetime.fromisoformat(body["created_at"]).tzinfo is not None
+    assert len(body["request_id"]) == 32  # none was sent: the server made one
 
 
 def test_generate_stores_what_it_answered(client: TestClient) -> None:

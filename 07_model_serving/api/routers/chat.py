@@ -29,6 +29,7 @@ from api.openai_protocol import (
     fitted_max_tokens,
 )
 from api.openai_schemas import Usage
+from api.request_ids import request_id
 from engine import Completion as Generated
 from serving.service import GenerationService
 from serving.service_types import InvalidRequest, RequestProblem
@@ -62,9 +63,8 @@ async def create_chat_completion(
 ) -> ChatCompletion | StreamingResponse:
     check_model(body.model, service.model_name)
     prompt = written_prompt(body, service)
-    request = body.to_request(
-        prompt, fitted_max_tokens(prompt, asked_tokens(body, service), service)
-    )
+    max_tokens = fitted_max_tokens(prompt, asked_tokens(body, service), service)
+    request = body.to_request(prompt, max_tokens, request_id(raw_request))
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
     if not body.stream:

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from api.dependencies import ServiceDep
 from api.disconnect import unless_disconnected
+from api.request_ids import request_id
 from api.schemas import GenerateRequest, GenerateResponse, JobAccepted, documented_error
 
 router = APIRouter(tags=["generate"])
@@ -41,7 +42,7 @@ TIMED_OUT = documented_error(
 async def generate(
     body: GenerateRequest, service: ServiceDep, request: Request
 ) -> GenerateResponse:
-    row = await unless_disconnected(request, service.generate(body.to_request()))
+    row = await unless_disconnected(request, service.generate(body.to_request(request_id(request))))
     return GenerateResponse.model_validate(row, from_attributes=True)
 
 
@@ -56,7 +57,9 @@ async def generate(
     ),
     responses={400: UNREADABLE_BODY, 503: BUSY},
 )
-async def create_job(body: GenerateRequest, service: ServiceDep, response: Response) -> JobAccepted:
-    job_id = await service.start_job(body.to_request())
+async def create_job(
+    body: GenerateRequest, service: ServiceDep, request: Request, response: Response
+) -> JobAccepted:
+    job_id = await service.start_job(body.to_request(request_id(request)))
     response.headers["Location"] = f"/generations/{job_id}"
     return JobAccepted(id=job_id)

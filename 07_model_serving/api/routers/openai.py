@@ -30,6 +30,7 @@ from api.openai_schemas import (
     ModelList,
     Usage,
 )
+from api.request_ids import request_id
 from engine import Completion as Generated
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -71,7 +72,8 @@ async def create_completion(
 ) -> Completion | StreamingResponse:
     check_model(body.model, service.model_name)
     prompt = body.prompt if isinstance(body.prompt, str) else body.prompt[0]
-    request = body.to_request(prompt, fitted_max_tokens(prompt, body.max_tokens, service))
+    max_tokens = fitted_max_tokens(prompt, body.max_tokens, service)
+    request = body.to_request(prompt, max_tokens, request_id(raw_request))
     completion_id, created = f"cmpl-{uuid.uuid4().hex}", int(time.time())
 
     def answer(choices: list[CompletionChoice], usage: Usage | None = None) -> Completion:
