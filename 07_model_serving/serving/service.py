@@ -5,6 +5,7 @@ knows nothing of HTTP or the database; this file is where the two meet.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -321,21 +322,32 @@ class GenerationService:
         await asyncio.wait({finished, starting}, return_when=asyncio.FIRST_COMPLETED)
         starting.cancel()
         if started.is_set():
-            await run_in_threadpool(self.store.mark_running, job_id)
+            await self._record(self.store.mark_running, job_id)
         try:
             completion = await finished
         except EngineStopped:
             ran = sequence.slot is not None
             when = "while this job was running" if ran else "before this job ran"
-            await run_in_threadpool(self.store.mark_failed, job_id, f"the server stopped {when}")
+            await self._record(self.store.mark_failed, job_id, f"the server stopped {when}")
         except Exception as error:
-            await run_in_threadpool(
-                self.store.mark_failed, job_id, f"{type(error).__name__}: {error}"
-            )
+            await self._record(self.store.mark_failed, job_id, f"{type(error).__name__}: {error}")
         else:
             self.metrics.finished(completion)
-            await run_in_threadpool(self.store.mark_done, job_id, completion)
-            stored(job_id, completion)
+            if await self._record(self.store.mark_done, job_id, completion):
+                stored(job_id, completion)
+
+    async def _record(self, write: Callable[..., None], *args: object) -> bool:
+        """A job's own write, tried again every Retry-After until the database takes it, so
+        that a refused write never leaves a finished job `running`. Once shutdown has begun
+        it tries once more and gives up: the next start marks the row failed."""
+        while True:
+            try:
+                await self.write(write, *args)
+                return True
+            except StorageUnavailable:
+                if self._draining or not self.ready:
+                    return False
+                await asyncio.sleep(self.retry_after_storage)
 
     async def start(self) -> None:
         """Record what an earlier run left unfinished, then make one generation before the
@@ -364,7 +376,9 @@ class GenerationService:
         await run_in_threadpool(self.engine.stop, drain_s)
         if self._jobs:
             await asyncio.gather(*self._jobs, return_exceptions=True)
-        await run_in_threadpool(lambda: self.store.fail_unfinished(mine=True))
+        # Refused (and logged): the next start marks this server's unfinished jobs failed.
+        with contextlib.suppress(StorageUnavailable):
+            await self.write(lambda: self.store.fail_unfinished(mine=True))
 
 
 def stored(generation_id: int | None, completion: Completion) -> None:

@@ -8,6 +8,7 @@ working (WAL), and the first write after the lock is released succeeds.
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -119,3 +120,26 @@ def test_readiness_says_no_while_writes_fail_and_recovers_by_itself(
     assert not_ready.headers["retry-after"] == "1"
     assert client.get("/ready").status_code == 200  # its write works again: no restart needed
     assert client.post("/generate", json=BODY).status_code == 200
+
+
+def test_a_job_that_finishes_while_writes_fail_is_stored_once_they_work(
+    database: Path, load_controlled_app: Callable[..., FastAPI]
+) -> None:
+    with TestClient(load_controlled_app()) as client:
+        runner = client.app.state.service.runner
+        runner.close_gate()  # the job takes its slot and waits there
+        job = client.post("/jobs", json=BODY | {"max_new_tokens": 12}).json()["id"]
+        assert runner.entered.wait(10)
+        with locked(database):
+            runner.open_gate()  # it finishes now; its row cannot be written
+            deadline = time.monotonic() + 10
+            while client.get("/ready").status_code != 503:  # a write was refused
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert client.get(f"/generations/{job}").json()["status"] in ("queued", "running")
+        deadline = time.monotonic() + 10  # retried every Retry-After (1 s here)
+        while (row := client.get(f"/generations/{job}").json())["status"] != "done":
+            assert time.monotonic() < deadline, row
+            time.sleep(0.05)
+        assert (row["tokens"], row["finish_reason"], row["error"]) == (12, "length", None)
+        assert client.get("/ready").status_code == 200
