@@ -165,11 +165,13 @@ class GenerationStore:
             session.commit()
 
     def check_writable(self) -> None:
-        """Make one small write (the file's `user_version`, unchanged); raises `OperationalError`
-        while the database is locked past the busy timeout, read-only or full."""
-        with self.engine.begin() as connection:
-            version = int(connection.execute(text("PRAGMA user_version")).scalar_one())
-            connection.execute(text(f"PRAGMA user_version = {version}"))
+        """Make a write that needs room in the file (a scratch table with one 8 KB row), then
+        roll it back; raises `OperationalError` while the database is locked past the busy
+        timeout, read-only or full. (Rewriting a header field would pass on a full disk.)"""
+        with self.engine.connect() as connection, connection.begin() as transaction:
+            connection.execute(text("CREATE TABLE write_probe (data BLOB)"))
+            connection.execute(text("INSERT INTO write_probe VALUES (zeroblob(8192))"))
+            transaction.rollback()
 
     # BEGIN SOLUTION ch07.ex1: the store's counts() method
     def counts(self) -> dict[str, int]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 BODY = {"prompt": "def ", "max_new_tokens": 8, "temperature": 0}
 OPENAI_BODY = {"model": "code-gpt-char", "prompt": "def ", "max_tokens": 8, "temperature": 0}
@@ -143,3 +144,40 @@ def test_a_job_that_finishes_while_writes_fail_is_stored_once_they_work(
             time.sleep(0.05)
         assert (row["tokens"], row["finish_reason"], row["error"]) == (12, "length", None)
         assert client.get("/ready").status_code == 200
+
+
+@contextmanager
+def full_disk(client: TestClient) -> Iterator[None]:
+    """The database file may not grow by one more page, as on a full disk: SQLite answers
+    "database or disk is full" (SQLITE_FULL). Set on every new connection of the app's pool."""
+    engine = client.app.state.service.store.engine
+
+    def no_room(connection: object, _: object) -> None:
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]  # type: ignore[attr-defined]
+        connection.execute(f"PRAGMA max_page_count = {pages}")  # type: ignore[attr-defined]
+
+    event.listen(engine, "connect", no_room)
+    engine.dispose()
+    try:
+        yield
+    finally:
+        event.remove(engine, "connect", no_room)
+        engine.dispose()
+
+
+def test_a_full_disk_is_a_503_and_the_server_recovers(client: TestClient) -> None:
+    filler = {"prompt": "def " * 30, "max_new_tokens": 64, "temperature": 0}
+    with full_disk(client):
+        answers = [client.post("/generate", json=filler) for _ in range(40)]
+        refused = [a for a in answers if a.status_code != 200]
+        assert refused, "40 rows of 180 characters fit in the pages the file had"
+        assert {a.status_code for a in refused} == {503}
+        assert refused[0].json() == {
+            "detail": "The generation could not be stored (database or disk is full), so it "
+            "was not kept. Retry after 1 s."
+        }
+        assert client.get("/ready").status_code == 503
+        kept = len(client.get("/generations", params={"limit": 100}).json())
+        assert kept == sum(a.status_code == 200 for a in answers)  # a 200 is always a row
+    assert client.post("/generate", json=BODY).status_code == 200
+    assert client.get("/ready").status_code == 200
