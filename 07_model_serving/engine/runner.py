@@ -14,6 +14,8 @@ from engine import buckets
 from model import CharTokenizer, KVCache, ModelCard, load_checkpoint
 from model.checkpoint import CheckpointError
 
+PROVEN: dict[tuple[object, ...], list[int]] = {}  # the buckets probed in this process
+
 
 class ModelLoadError(Exception):
     """The service cannot start: the message says which file or device is the problem."""
@@ -51,11 +53,18 @@ class ModelRunner:
 
     @functools.cached_property
     def buckets(self) -> list[int]:
-        """The batch sizes a decode step may use (engine/buckets.py), proven on first use."""
-        try:
-            return buckets.probe(self)
-        except buckets.NotInvariant as error:
-            raise ModelLoadError(str(error)) from None
+        """The batch sizes a decode step may use (engine/buckets.py), proven on first use:
+        once per process for these weights on this device, dtype, slot and thread count (an
+        app built again in the same process, as the tests build hundreds, reuses the proof)."""
+        file = self.weights.stat()
+        key = (str(self.weights), file.st_size, file.st_mtime_ns, str(self.device))
+        key += (str(self.dtype), self.slots, torch.get_num_threads())
+        if key not in PROVEN:
+            try:
+                PROVEN[key] = buckets.probe(self)
+            except buckets.NotInvariant as error:
+                raise ModelLoadError(str(error)) from None
+        return PROVEN[key]
 
     @property
     def name(self) -> str:

@@ -123,6 +123,7 @@ def test_readiness_says_no_while_writes_fail_and_recovers_by_itself(
     assert client.post("/generate", json=BODY).status_code == 200
 
 
+@pytest.mark.slow  # seconds of waiting on purpose: `make test` runs it, `make test-7` not
 def test_a_job_that_finishes_while_writes_fail_is_stored_once_they_work(
     database: Path, load_controlled_app: Callable[..., FastAPI]
 ) -> None:
@@ -165,6 +166,7 @@ def full_disk(client: TestClient) -> Iterator[None]:
         engine.dispose()
 
 
+@pytest.mark.slow  # seconds of waiting on purpose: `make test` runs it, `make test-7` not
 def test_a_full_disk_is_a_503_and_the_server_recovers(client: TestClient) -> None:
     filler = {"prompt": "def " * 30, "max_new_tokens": 64, "temperature": 0}
     with full_disk(client):
