@@ -54,6 +54,14 @@ TIMED_OUT = error(
     "Generation did not finish within 30.0 s",
     "timeout_error",
 )
+# What a completion or a chat completion may answer besides its 200.
+COMPLETION_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/event-stream": {}}},
+    400: UNSUPPORTED,
+    404: OTHER_MODEL,
+    503: BUSY,
+    504: TIMED_OUT,
+}
 
 
 def check_model(asked: str, served: str) -> None:

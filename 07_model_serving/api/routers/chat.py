@@ -20,10 +20,7 @@ from api.chat_schemas import (
 from api.dependencies import ServiceDep
 from api.disconnect import unless_disconnected
 from api.openai_protocol import (
-    BUSY,
-    OTHER_MODEL,
-    TIMED_OUT,
-    UNSUPPORTED,
+    COMPLETION_RESPONSES,
     check_model,
     event_stream,
     fitted_max_tokens,
@@ -50,13 +47,7 @@ router = APIRouter(prefix="/v1", tags=["openai"])
         "true, then `data: [DONE]`."
     ),
     response_model=ChatCompletion,
-    responses={
-        200: {"content": {"text/event-stream": {}}},
-        400: UNSUPPORTED,
-        404: OTHER_MODEL,
-        503: BUSY,
-        504: TIMED_OUT,
-    },
+    responses=COMPLETION_RESPONSES,
 )
 async def create_chat_completion(
     body: ChatCompletionRequest, service: ServiceDep, raw_request: Request

@@ -15,9 +15,7 @@ from api.dependencies import ServiceDep
 from api.disconnect import unless_disconnected
 from api.openai_protocol import (
     BUSY,
-    OTHER_MODEL,
-    TIMED_OUT,
-    UNSUPPORTED,
+    COMPLETION_RESPONSES,
     check_model,
     event_stream,
     fitted_max_tokens,
@@ -59,13 +57,7 @@ def list_models(service: ServiceDep) -> ModelList:
         "when `stream_options.include_usage` is true, then `data: [DONE]`."
     ),
     response_model=Completion,
-    responses={
-        200: {"content": {"text/event-stream": {}}},
-        400: UNSUPPORTED,
-        404: OTHER_MODEL,
-        503: BUSY,
-        504: TIMED_OUT,
-    },
+    responses=COMPLETION_RESPONSES,
 )
 async def create_completion(
     body: CompletionRequest, service: ServiceDep, raw_request: Request
