@@ -1,6 +1,7 @@
 """What OpenAI's completion and chat routes share: the model check, the context rule, the
 documented errors, and the stream of server-sent events."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 
@@ -14,6 +15,7 @@ from engine import Completion
 from serving.service import Finished, GenerationService
 from serving.service_types import (
     GenerationFailed,
+    GenerationRequest,
     GenerationTimedOut,
     InvalidRequest,
     RequestProblem,
@@ -43,7 +45,7 @@ BUSY = error(
 )
 UNSUPPORTED = error(
     "A field this server does not support, or a request that does not fit the context.",
-    "`n` is not supported",
+    "logprobs: Input should be None",
     "invalid_request_error",
 )
 OTHER_MODEL = error(
@@ -90,17 +92,40 @@ def fitted_max_tokens(prompt: str, asked: int | None, service: GenerationService
     return max_tokens
 
 
+# Each choice's stream, started: its first piece, and the rest of it.
+Choices = list[tuple[str | Finished, AsyncIterator[str | Finished]]]
+
+
+async def open_choices(service: GenerationService, requests: list[GenerationRequest]) -> Choices:
+    """Start every request's stream at once and take each one's first piece, so that what fails
+    before any token (a full queue, a prompt the model cannot take) is still a JSON answer. The
+    first failure cancels the others (their slots are freed): all choices, or none."""
+    streams = [service.stream(request) for request in requests]
+
+    async def first(pieces: AsyncIterator[str | Finished]) -> str | Finished:
+        return await anext(pieces)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            firsts = [group.create_task(first(pieces)) for pieces in streams]
+    except BaseExceptionGroup as failures:
+        for pieces in streams:
+            await pieces.aclose()
+        raise failures.exceptions[0] from None
+    return [(task.result(), pieces) for task, pieces in zip(firsts, streams, strict=True)]
+
+
 def event_stream(
-    first: str | Finished,
-    pieces: AsyncIterator[str | Finished],
-    text_chunk: Callable[[str], BaseModel],
-    final_chunk: Callable[[Completion], BaseModel],
-    usage_chunk: Callable[[Completion], BaseModel] | None,
-    opening: BaseModel | None = None,
+    choices: Choices,
+    text_chunk: Callable[[int, str], BaseModel],
+    final_chunk: Callable[[int, Completion], BaseModel],
+    usage_chunk: Callable[[list[Completion]], BaseModel] | None,
+    opening: Callable[[int], BaseModel] | None = None,
 ) -> EventSourceResponse:
-    """The completion as server-sent events: `opening` (if any), a chunk per piece of text,
-    the final chunk with its finish_reason, the usage chunk when the client asked for it, then
-    `data: [DONE]`. An error after the 200 has left travels as an event, as vLLM does."""
+    """The choices as server-sent events: each one's `opening` (if any), a chunk per piece of
+    text as it comes (choices interleave), each one's final chunk with its finish_reason, the
+    usage chunk when the client asked for it, then `data: [DONE]`. An error after the 200 has
+    left travels as an event, as vLLM does."""
 
     def dumped(chunk: BaseModel) -> str:
         # As OpenAI: chunks carry `usage` (null but on the last) only when the client asked.
@@ -108,27 +133,69 @@ def event_stream(
 
     async def events() -> AsyncIterator[bytes]:
         if opening is not None:
-            yield format_sse_event(data_str=dumped(opening))
-        piece: str | Finished = first
+            for index in range(len(choices)):
+                yield format_sse_event(data_str=dumped(opening(index)))
+        finished: dict[int, Completion] = {}
         try:
-            async for piece in prepend(first, pieces):
+            async for index, piece in interleaved(choices):
                 if isinstance(piece, Finished):
-                    break
-                yield format_sse_event(data_str=dumped(text_chunk(piece)))
+                    finished[index] = piece.completion
+                    yield format_sse_event(data_str=dumped(final_chunk(index, piece.completion)))
+                else:
+                    yield format_sse_event(data_str=dumped(text_chunk(index, piece)))
         except (ServiceBusy, GenerationTimedOut, GenerationFailed) as error:
             failure = openai_error_body(str(error), "server_error")
             yield format_sse_event(data_str=json.dumps(failure))
             yield format_sse_event(data_str="[DONE]")
             return
-        finally:
-            await pieces.aclose()  # a client that left frees its slot at the next step
-        assert isinstance(piece, Finished)
-        yield format_sse_event(data_str=dumped(final_chunk(piece.completion)))
         if usage_chunk is not None:
-            yield format_sse_event(data_str=usage_chunk(piece.completion).model_dump_json())
+            done = [finished[index] for index in sorted(finished)]
+            yield format_sse_event(data_str=usage_chunk(done).model_dump_json())
         yield format_sse_event(data_str="[DONE]")
 
     return EventSourceResponse(events())
+
+
+async def interleaved(choices: Choices) -> AsyncIterator[tuple[int, str | Finished]]:
+    """(choice index, piece) as the pieces arrive. One choice is read directly; several are
+    read by a task each into one queue. However it ends (the client left, an error), every
+    stream is closed, which frees its slot at the engine's next step."""
+    if len(choices) == 1:
+        first, rest = choices[0]
+        try:
+            async for piece in prepend(first, rest):
+                yield 0, piece
+        finally:
+            await rest.aclose()
+        return
+    queue: asyncio.Queue[tuple[int, str | Finished | Exception | None]] = asyncio.Queue()
+
+    async def pump(index: int, first: str | Finished, rest: AsyncIterator[str | Finished]) -> None:
+        try:
+            async for piece in prepend(first, rest):
+                await queue.put((index, piece))
+        except Exception as error:
+            await queue.put((index, error))
+        else:
+            await queue.put((index, None))
+
+    tasks = [asyncio.create_task(pump(i, first, rest)) for i, (first, rest) in enumerate(choices)]
+    try:
+        running = len(tasks)
+        while running:
+            index, item = await queue.get()
+            if isinstance(item, Exception):
+                raise item
+            if item is None:
+                running -= 1
+            else:
+                yield index, item
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for _, rest in choices:
+            await rest.aclose()
 
 
 async def prepend(

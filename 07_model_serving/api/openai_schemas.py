@@ -14,6 +14,7 @@ from engine import SamplingParams
 from serving.service_types import GenerationRequest, seed_or_random
 
 StopString = Annotated[str, Field(min_length=1, max_length=16)]
+MAX_CHOICES = 8  # `n`: each choice takes a place in the queue and a slot
 Prompt = Annotated[str, Field(min_length=1)]
 
 
@@ -38,7 +39,15 @@ class OpenAISampling(BaseModel):
     stream_options: StreamOptions | None = None
     user: str | None = Field(default=None, description="Accepted and ignored.")
     # OpenAI fields this server does not support: only their default value is accepted.
-    n: int = Field(default=1, ge=1, le=1, description="Only 1 is supported.")
+    n: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_CHOICES,
+        description=(
+            "How many completions of the prompt, each stored as a generation. With a `seed`, "
+            "choice i samples with seed + i, so the same request gives the same choices."
+        ),
+    )
     presence_penalty: float = Field(default=0.0, ge=0, le=0, description="Only 0 is supported.")
     frequency_penalty: float = Field(default=0.0, ge=0, le=0, description="Only 0 is supported.")
     logit_bias: dict[str, float] | None = Field(
@@ -63,18 +72,28 @@ class OpenAISampling(BaseModel):
             return ()
         return (self.stop,) if isinstance(self.stop, str) else tuple(self.stop)
 
-    def to_request(
+    def to_requests(
         self, prompt: str, max_tokens: int, request_id: str | None = None
-    ) -> GenerationRequest:
-        """The plain request, once the route has picked the prompt and the length."""
-        params = SamplingParams(
-            max_new_tokens=max_tokens,
-            temperature=self.temperature,
-            top_p=self.top_p,
-            seed=seed_or_random(self.seed),
-            stop=self.stop_strings(),
-        )
-        return GenerationRequest(prompt, params, request_id)
+    ) -> list[GenerationRequest]:
+        """The `n` plain requests, once the route has picked the prompt and the length."""
+
+        def seed(choice: int) -> int:
+            return seed_or_random(None if self.seed is None else (self.seed + choice) % 2**32)
+
+        return [
+            GenerationRequest(
+                prompt,
+                SamplingParams(
+                    max_new_tokens=max_tokens,
+                    temperature=self.temperature,
+                    top_p=self.top_p,
+                    seed=seed(choice),
+                    stop=self.stop_strings(),
+                ),
+                request_id,
+            )
+            for choice in range(self.n)
+        ]
 
 
 class CompletionRequest(OpenAISampling):

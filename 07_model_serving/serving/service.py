@@ -267,6 +267,16 @@ class GenerationService:
         stored(row.id, completion)
         return row
 
+    async def generate_all(self, requests: list[GenerationRequest]) -> list[Generation]:
+        """Several generations (OpenAI's `n`), all stored and answered, or none answered: the
+        first failure (a full queue, say) cancels the others before they are stored."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(self.generate(request)) for request in requests]
+        except BaseExceptionGroup as failures:
+            raise failures.exceptions[0] from None
+        return [task.result() for task in tasks]
+
     async def stream(self, request: GenerationRequest) -> AsyncIterator[str | Finished]:
         """The completion's text as it is generated, then `Finished` once it is stored."""
         loop = asyncio.get_running_loop()

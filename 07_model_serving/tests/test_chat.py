@@ -194,7 +194,7 @@ def error(message: str, param: str | None) -> dict[str, object]:
             ),
         ),
         ({"logprobs": True}, error("logprobs: Value error, logprobs is not supported", "logprobs")),
-        ({"n": 2}, error("n: Input should be less than or equal to 1", "n")),
+        ({"n": 9}, error("n: Input should be less than or equal to 8", "n")),
         (
             {"max_completion_tokens": 0},
             error(
@@ -233,3 +233,30 @@ def test_max_completion_tokens_wins_over_max_tokens(client: TestClient) -> None:
     older = client.post("/v1/chat/completions", json=body | {"max_tokens": 9})
     assert both.json()["usage"]["completion_tokens"] == 5
     assert older.json()["usage"]["completion_tokens"] == 9
+
+
+def test_n_chat_choices_are_the_seeded_completions(client: TestClient) -> None:
+    body = {"model": MODEL, "messages": ADD, "max_tokens": 6, "temperature": 1.0, "seed": 5}
+    many = client.post("/v1/chat/completions", json=body | {"n": 2}).json()
+    prompt = written(ADD)
+    for index, seed in enumerate((5, 6)):
+        alone = completion_of(client, prompt, max_tokens=6, temperature=1.0, seed=seed)
+        assert many["choices"][index]["index"] == index
+        assert many["choices"][index]["message"]["content"] == alone["choices"][0]["text"]
+    streamed = client.post("/v1/chat/completions", json=body | {"n": 2, "stream": True})
+    chunks = [json.loads(e[6:]) for e in streamed.text.split("\n\n") if e.startswith("data: {")]
+    openings = [c["choices"][0] for c in chunks[:2]]
+    assert openings == [
+        {
+            "index": i,
+            "delta": {"role": "assistant", "content": ""},
+            "finish_reason": None,
+            "logprobs": None,
+        }
+        for i in (0, 1)
+    ]
+    texts = ["", ""]
+    for chunk in chunks[2:]:
+        (choice,) = chunk["choices"]
+        texts[choice["index"]] += choice["delta"].get("content", "")
+    assert texts == [choice["message"]["content"] for choice in many["choices"]]

@@ -8,6 +8,7 @@ import httpx
 import openai
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 MODEL = "code-gpt-char"
 # Each test runs with the engine in a thread and in a process (tests/conftest.py).
@@ -82,7 +83,7 @@ def test_a_stop_string_never_reaches_the_stream(client: openai.OpenAI) -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"n": 2}, "n: Input should be less than or equal to 1"),
+        ({"n": 9}, "n: Input should be less than or equal to 8"),
         ({"logprobs": 2}, "logprobs: Input should be None"),
         ({"echo": True}, "echo: Value error, echo is not supported"),
         ({"frequency_penalty": 0.5}, "frequency_penalty: Input should be less than or equal to 0"),
@@ -230,3 +231,46 @@ def test_an_unknown_path_under_v1_says_what_is_served(base_url: str) -> None:
             "code": None,
         }
     }
+
+
+def test_n_choices_are_the_single_choices_of_seed_plus_i(base_url: str) -> None:
+    """The rule: choice i of a seeded request is the single completion with seed + i (mod
+    2**32); usage counts the prompt once and every choice's tokens; each choice is stored."""
+    url = f"{base_url}/v1/completions"
+    body = {"model": MODEL, "prompt": "def ", "max_tokens": 12, "temperature": 0.9}
+    body |= {"seed": 2**32 - 2, "n": 3}
+    many = httpx.post(url, json=body, timeout=30).json()
+    seeds = [2**32 - 2, 2**32 - 1, 0]
+    singles = [
+        httpx.post(url, json=body | {"n": 1, "seed": seed}, timeout=30).json()["choices"][0]
+        for seed in seeds
+    ]
+    assert many["choices"] == [single | {"index": i} for i, single in enumerate(singles)]
+    assert many["usage"] == {"prompt_tokens": 4, "completion_tokens": 36, "total_tokens": 40}
+    stored = httpx.get(f"{base_url}/generations", params={"limit": 10}).json()
+    assert sorted(row["seed"] for row in stored) == sorted(seeds * 2)
+
+    with httpx.stream("POST", url, json=body | {"stream": True}, timeout=30) as response:
+        events = [e.removeprefix("data: ") for e in response.read().decode().split("\n\n") if e]
+    assert events[-1] == "[DONE]"
+    texts, endings = ["", "", ""], [0, 0, 0]
+    for chunk in map(json.loads, events[:-1]):
+        (choice,) = chunk["choices"]
+        texts[choice["index"]] += choice["text"]
+        endings[choice["index"]] += choice["finish_reason"] is not None
+    assert texts == [single["text"] for single in singles]
+    assert endings == [1, 1, 1]  # one last chunk per choice
+
+
+@pytest.mark.thread_engine_only
+def test_n_is_all_or_nothing(env: pytest.MonkeyPatch, load_app: Callable[[], FastAPI]) -> None:
+    env.setenv("MAX_BATCH_SIZE", "1")
+    env.setenv("QUEUE_SIZE", "2")
+    with TestClient(load_app()) as client:
+        body = {"model": MODEL, "prompt": "def ", "max_tokens": 40, "n": 8}
+        for stream in (False, True):
+            answer = client.post("/v1/completions", json=body | {"stream": stream})
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["error"]["type"] == "service_unavailable_error"
+        assert client.get("/generations").json() == []  # no choice was kept
+        assert client.post("/v1/completions", json=body | {"n": 2}).status_code == 200

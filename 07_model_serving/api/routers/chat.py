@@ -24,6 +24,7 @@ from api.openai_protocol import (
     check_model,
     event_stream,
     fitted_max_tokens,
+    open_choices,
 )
 from api.openai_schemas import Usage
 from api.request_ids import request_id
@@ -55,47 +56,54 @@ async def create_chat_completion(
     check_model(body.model, service.model_name)
     prompt = written_prompt(body, service)
     max_tokens = fitted_max_tokens(prompt, asked_tokens(body, service), service)
-    request = body.to_request(prompt, max_tokens, request_id(raw_request))
+    requests = body.to_requests(prompt, max_tokens, request_id(raw_request))
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
+    def usage(tokens: list[int]) -> Usage:
+        return Usage.of(len(prompt), sum(tokens))
+
     if not body.stream:
-        row = await unless_disconnected(raw_request, service.generate(request))
-        assert row.completion is not None and row.tokens is not None
-        message = AssistantMessage(content=row.completion)
+        rows = await unless_disconnected(raw_request, service.generate_all(requests))
+        choices = [
+            ChatChoice(
+                index=index,
+                message=AssistantMessage(content=row.completion or ""),
+                finish_reason=row.finish_reason,
+            )
+            for index, row in enumerate(rows)
+        ]
         return ChatCompletion(
             id=completion_id,
             created=created,
             model=service.model_name,
-            choices=[ChatChoice(message=message, finish_reason=row.finish_reason)],
-            usage=Usage.of(len(prompt), row.tokens),
+            choices=choices,
+            usage=usage([row.tokens or 0 for row in rows]),
         )
 
-    pieces = service.stream(request)
-    first = await anext(pieces)  # errors before the first token still get a JSON answer
-
     def chunk(
-        delta: ChatDelta, finish_reason: str | None = None, usage: Usage | None = None
+        index: int, delta: ChatDelta, finish_reason: str | None = None
     ) -> ChatCompletionChunk:
-        choices = [] if usage else [ChatChunkChoice(delta=delta, finish_reason=finish_reason)]
+        choice = ChatChunkChoice(index=index, delta=delta, finish_reason=finish_reason)
+        return ChatCompletionChunk(
+            id=completion_id, created=created, model=service.model_name, choices=[choice]
+        )
+
+    def usage_chunk(done: list[Generated]) -> ChatCompletionChunk:
         return ChatCompletionChunk(
             id=completion_id,
             created=created,
             model=service.model_name,
-            choices=choices,
-            usage=usage,
+            choices=[],
+            usage=usage([completion.tokens for completion in done]),
         )
-
-    def usage(done: Generated) -> ChatCompletionChunk:
-        return chunk(ChatDelta(), usage=Usage.of(len(prompt), done.tokens))
 
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     return event_stream(
-        first,
-        pieces,
-        text_chunk=lambda text: chunk(ChatDelta(content=text)),
-        final_chunk=lambda done: chunk(ChatDelta(), done.finish_reason),
-        usage_chunk=usage if include_usage else None,
-        opening=chunk(ChatDelta(role="assistant", content="")),
+        await open_choices(service, requests),
+        text_chunk=lambda index, text: chunk(index, ChatDelta(content=text)),
+        final_chunk=lambda index, done: chunk(index, ChatDelta(), done.finish_reason),
+        usage_chunk=usage_chunk if include_usage else None,
+        opening=lambda index: chunk(index, ChatDelta(role="assistant", content="")),
     )
 
 

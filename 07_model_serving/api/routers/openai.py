@@ -19,6 +19,7 @@ from api.openai_protocol import (
     check_model,
     event_stream,
     fitted_max_tokens,
+    open_choices,
 )
 from api.openai_schemas import (
     Completion,
@@ -29,7 +30,6 @@ from api.openai_schemas import (
     Usage,
 )
 from api.request_ids import request_id
-from engine import Completion as Generated
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -65,7 +65,7 @@ async def create_completion(
     check_model(body.model, service.model_name)
     prompt = body.prompt if isinstance(body.prompt, str) else body.prompt[0]
     max_tokens = fitted_max_tokens(prompt, body.max_tokens, service)
-    request = body.to_request(prompt, max_tokens, request_id(raw_request))
+    requests = body.to_requests(prompt, max_tokens, request_id(raw_request))
     completion_id, created = f"cmpl-{uuid.uuid4().hex}", int(time.time())
 
     def answer(choices: list[CompletionChoice], usage: Usage | None = None) -> Completion:
@@ -77,25 +77,29 @@ async def create_completion(
             usage=usage,
         )
 
+    def usage(tokens: list[int]) -> Usage:
+        return Usage.of(len(prompt), sum(tokens))
+
     if not body.stream:
-        row = await unless_disconnected(raw_request, service.generate(request))
-        assert row.completion is not None and row.tokens is not None
-        choice = CompletionChoice(text=row.completion, finish_reason=row.finish_reason)
-        return answer([choice], Usage.of(len(prompt), row.tokens))
-
-    pieces = service.stream(request)
-    first = await anext(pieces)  # errors before the first token still get a JSON answer
-
-    def usage(done: Generated) -> Completion:
-        return answer([], Usage.of(len(prompt), done.tokens))
+        rows = await unless_disconnected(raw_request, service.generate_all(requests))
+        choices = [
+            CompletionChoice(
+                index=index, text=row.completion or "", finish_reason=row.finish_reason
+            )
+            for index, row in enumerate(rows)
+        ]
+        return answer(choices, usage([row.tokens or 0 for row in rows]))
 
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     return event_stream(
-        first,
-        pieces,
-        text_chunk=lambda text: answer([CompletionChoice(text=text, finish_reason=None)]),
-        final_chunk=lambda done: answer(
-            [CompletionChoice(text="", finish_reason=done.finish_reason)]
+        await open_choices(service, requests),
+        text_chunk=lambda index, text: answer(
+            [CompletionChoice(index=index, text=text, finish_reason=None)]
         ),
-        usage_chunk=usage if include_usage else None,
+        final_chunk=lambda index, done: answer(
+            [CompletionChoice(index=index, text="", finish_reason=done.finish_reason)]
+        ),
+        usage_chunk=(lambda done: answer([], usage([d.tokens for d in done])))
+        if include_usage
+        else None,
     )
