@@ -11,8 +11,9 @@ diff of two editions shows exactly what drifted and nothing else:
          <(python tools/lesson_parts.py 03_crud_path/README.ko.md)
 
 The line under the title that links one edition to the other (`[한국어](README.ko.md)`,
-`[English](README.md)`) is left out: it differs on purpose. tools/test_korean_edition.py
-compares the parts, and names the section where they differ.
+`[English](README.md)`, or `[한국어](TROUBLESHOOTING.ko.md)` for a document beside the
+chapters) is left out: it differs on purpose. tools/test_korean_edition.py compares the parts,
+and names the section where they differ.
 
 Usage: python tools/lesson_parts.py LESSON
 """
@@ -30,8 +31,8 @@ PICTURE = re.compile(r"!\[[^\]]*\]\((?P<target>[^)\s]+)\)")
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\((?P<target>[^)\s]+)\)|<(?P<url>https?://[^>\s]+)>")
 INLINE_CODE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.S)
 HINT_TAG = "<details><summary>Hint</summary>"  # tools/course.py reads a task's hint after it
-# The links between the editions of a lesson: each edition has its own.
-EDITION_LINKS = {"README.md", "README.ko.md"}
+# The line under the title that links to the other edition: each edition has its own.
+EDITION_LINK = re.compile(r"\[(?:한국어|English)\]\([^)\s]+\)")
 # Parts whose order depends on the language's word order: compared as a set per section.
 UNORDERED = ("inline", "link")
 
@@ -84,6 +85,7 @@ def parts(text: str) -> list[Part]:
     link targets come last, sorted, each once."""
     found, prose = split(text)
     headings = [part.line for part in found if part.kind == "heading"]
+    edition = edition_line(text) if EDITION_LINK.fullmatch(edition_link(text) or "") else None
 
     def at(kind: str, value: str, offset: int) -> Part:
         line = line_at(prose, offset)
@@ -99,9 +101,8 @@ def parts(text: str) -> list[Part]:
         code = re.sub(r"[ \t]*\n[ \t]*", " ", match["code"])
         found.append(at("inline", f"`{code}`", match.start()))
     for match in LINK.finditer(prose):
-        target = match["target"] or match["url"]
-        if target not in EDITION_LINKS:
-            found.append(at("link", target, match.start()))
+        if line_at(prose, match.start()) != edition:
+            found.append(at("link", match["target"] or match["url"], match.start()))
     ordered = sorted(
         (part for part in found if part.kind not in UNORDERED), key=lambda part: part.line
     )
@@ -116,13 +117,20 @@ def parts(text: str) -> list[Part]:
     return result
 
 
-def edition_link(text: str) -> str | None:
-    """The first line after the lesson's title, where the link to the other edition goes."""
+def edition_line(text: str) -> int | None:
+    """The number (from 1) of the first line after the lesson's title that is not blank: where
+    the link to the other edition goes."""
     lines = text.split("\n")
-    after_title = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)
-    if after_title is None:
+    title = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)
+    if title is None:
         return None
-    return next((line.strip() for line in lines[after_title + 1 :] if line.strip()), None)
+    return next((i + 1 for i in range(title + 1, len(lines)) if lines[i].strip()), None)
+
+
+def edition_link(text: str) -> str | None:
+    """The line where the link to the other edition goes, as written."""
+    number = edition_line(text)
+    return None if number is None else text.split("\n")[number - 1].strip()
 
 
 def titles(text: str) -> list[str]:

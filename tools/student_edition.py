@@ -27,6 +27,7 @@ INSTRUCTOR_ONLY = {
     ".ci/run",
     ".github/workflows/ci.yml",
     "README.md",
+    "README.ko.md",  # README.md's Korean edition: for instructors too
     "tools/conftest.py",
     "tools/loop_timings.txt",
     "tools/measure_loop.sh",

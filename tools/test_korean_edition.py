@@ -1,7 +1,8 @@
 """The Korean edition of the lessons keeps in step with the English one.
 
-For every chapter with a `README.ko.md` beside its `README.md`, the two must have the same parts
-(tools/lesson_parts.py):
+For every chapter with a `README.ko.md` beside its `README.md`, and for the course's own
+documents beside the chapters (`README.ko.md` and `TROUBLESHOOTING.ko.md` at the top), the two
+editions must have the same parts (tools/lesson_parts.py):
 
 (a) the same headings, level for level, in the same order (their titles are translated);
 (b) the same fenced code blocks, info string and content byte for byte, in the same order;
@@ -11,10 +12,13 @@ For every chapter with a `README.ko.md` beside its `README.md`, the two must hav
 
 and, section by section, the same inline code and link targets, in whatever order the sentences
 put them: a changed path, status code or field name in one edition is a change to make in the
-other. A failure names the English section that drifted and the command that shows the drift.
+other. A failure names the file and the English section that drifted, and the command that
+shows the drift.
 
 The English lesson stays the one the tools read: tasks, titles and hints come from `README.md`
-only, and the Korean lesson is a graded file of the student edition like the English one.
+only, and the Korean lesson is a graded file of the student edition like the English one. A
+top-level Korean document goes where its English one goes: `TROUBLESHOOTING.ko.md` into the
+student edition, `README.ko.md` not (the edition has a README of its own).
 """
 
 import shlex
@@ -25,6 +29,7 @@ import course
 import lesson_parts
 import manifest
 import pytest
+import student_edition
 import variants
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,24 +37,39 @@ KOREAN = "README.ko.md"
 CHAPTERS = sorted(p.parent.name for p in ROOT.glob(f"0[1-7]_*/{KOREAN}"))
 TRANSLATED = ["01_first_steps", "02_path_query_params", "03_crud_path", "04_crud_query"]
 TRANSLATED += ["05_crud_pydantic"]
-LINKS = {"README.md": f"[한국어]({KOREAN})", KOREAN: "[English](README.md)"}
+# The course's documents beside the chapters: each English one and its Korean edition.
+DOCUMENTS = [("README.md", "README.ko.md"), ("TROUBLESHOOTING.md", "TROUBLESHOOTING.ko.md")]
+# Every English file with its Korean edition, paths from the top folder; a chapter goes by
+# its folder's name in the tests' ids, a document by its English file's.
+PAIRS = [(f"{chapter}/README.md", f"{chapter}/{KOREAN}") for chapter in CHAPTERS] + DOCUMENTS
+PAIR_IDS = [*CHAPTERS, *(english for english, _ in DOCUMENTS)]
+EACH_PAIR = pytest.mark.parametrize("pair", PAIRS, ids=PAIR_IDS)
 
 
-def read(chapter: str, name: str) -> str:
-    return (ROOT / chapter / name).read_text()
+def read(path: str) -> str:
+    return (ROOT / path).read_text()
 
 
-def diff_command(chapter: str) -> str:
-    english, korean = (shlex.quote(f"{chapter}/{name}") for name in ("README.md", KOREAN))
+def edition_links(pair: tuple[str, str]) -> dict[str, str]:
+    """The line under each edition's title: a link to the other edition, beside it."""
+    english, korean = pair
+    return {english: f"[한국어]({Path(korean).name})", korean: f"[English]({Path(english).name})"}
+
+
+def diff_command(pair: tuple[str, str]) -> str:
+    english, korean = (shlex.quote(path) for path in pair)
     parts = "python tools/lesson_parts.py"
     return f"diff <({parts} {english}) <({parts} {korean})"
 
 
-def check_same(chapter: str, what: str, kinds: tuple[str, ...], with_section: bool) -> None:
+def check_same(
+    pair: tuple[str, str], what: str, kinds: tuple[str, ...], with_section: bool
+) -> None:
     """The parts of `kinds` are the same in both editions; else fail naming the section."""
-    english_text = read(chapter, "README.md")
+    english_path, korean_path = pair
+    english_text = read(english_path)
     english = [p for p in lesson_parts.parts(english_text) if p.kind in kinds]
-    korean = [p for p in lesson_parts.parts(read(chapter, KOREAN)) if p.kind in kinds]
+    korean = [p for p in lesson_parts.parts(read(korean_path)) if p.kind in kinds]
 
     def key(part: lesson_parts.Part) -> tuple[int | str, ...]:
         return (part.section, part.kind, part.text) if with_section else (part.kind, part.text)
@@ -62,15 +82,15 @@ def check_same(chapter: str, what: str, kinds: tuple[str, ...], with_section: bo
     )
     if index < len(english):
         section, line = english[index].section, english[index].line
-    else:  # the Korean lesson has more: the English section it is in
+    else:  # the Korean edition has more: the English section it is in
         section = korean[index].section
         line = next((p.line for p in english if p.section >= section), None)
     titles = lesson_parts.titles(english_text)
     title = titles[min(section, len(titles) - 1)]
-    where = f"the section '{title}'" + (f" (README.md, line {line})" if line else "")
+    where = f"the section '{title}'" + (f" ({english_path}, line {line})" if line else "")
     pytest.fail(
-        f"{chapter}/{KOREAN} has drifted from {chapter}/README.md: {what} differ in {where}.\n"
-        f"See the difference with:\n    {diff_command(chapter)}",
+        f"{korean_path} has drifted from {english_path}: {what} differ in {where}.\n"
+        f"See the difference with:\n    {diff_command(pair)}",
         pytrace=False,
     )
 
@@ -79,41 +99,44 @@ def test_chapters_01_to_05_have_a_korean_lesson() -> None:
     assert set(TRANSLATED) <= set(CHAPTERS), f"no {KOREAN} in {set(TRANSLATED) - set(CHAPTERS)}"
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_the_same_headings(chapter: str) -> None:
-    check_same(chapter, "the headings (their levels, in order)", ("heading",), False)
+@EACH_PAIR
+def test_the_same_headings(pair: tuple[str, str]) -> None:
+    check_same(pair, "the headings (their levels, in order)", ("heading",), False)
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_the_same_code_blocks(chapter: str) -> None:
-    check_same(chapter, "the fenced code blocks", ("code",), False)
+@EACH_PAIR
+def test_the_same_code_blocks(pair: tuple[str, str]) -> None:
+    check_same(pair, "the fenced code blocks", ("code",), False)
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_the_same_pictures(chapter: str) -> None:
-    check_same(chapter, "the pictures", ("picture",), False)
+@EACH_PAIR
+def test_the_same_pictures(pair: tuple[str, str]) -> None:
+    check_same(pair, "the pictures", ("picture",), False)
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_the_same_tasks_with_a_hint_each(chapter: str) -> None:
-    check_same(chapter, "the task lines or their hints", ("task", "hint"), False)
+@EACH_PAIR
+def test_the_same_tasks_with_a_hint_each(pair: tuple[str, str]) -> None:
+    check_same(pair, "the task lines or their hints", ("task", "hint"), False)
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_the_same_inline_code_and_links_in_each_section(chapter: str) -> None:
-    check_same(chapter, "the inline code or link targets", ("heading", "inline", "link"), True)
+@EACH_PAIR
+def test_the_same_inline_code_and_links_in_each_section(pair: tuple[str, str]) -> None:
+    check_same(pair, "the inline code or link targets", ("heading", "inline", "link"), True)
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-@pytest.mark.parametrize("name", LINKS)
-def test_each_edition_links_to_the_other(chapter: str, name: str) -> None:
-    found = lesson_parts.edition_link(read(chapter, name))
-    assert found == LINKS[name], f"{chapter}/{name}: the line under the title must be {LINKS[name]}"
+@EACH_PAIR
+@pytest.mark.parametrize("edition", ["english", "korean"])
+def test_each_edition_links_to_the_other(pair: tuple[str, str], edition: str) -> None:
+    path = pair[0] if edition == "english" else pair[1]
+    expected = edition_links(pair)[path]
+    found = lesson_parts.edition_link(read(path))
+    assert found == expected, f"{path}: the line under the title must be {expected}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_the_tools_read_the_tasks_from_the_english_lesson(chapter: str) -> None:
-    english = [m["title"].strip() for m in course.TASK_LINE.finditer(read(chapter, "README.md"))]
+    lesson = read(f"{chapter}/README.md")
+    english = [m["title"].strip() for m in course.TASK_LINE.finditer(lesson)]
     assert [task.title for task in course.lesson_tasks(chapter)] == english
     ids = [task.id for task in course.all_tasks()]
     assert len(ids) == len(set(ids)), "a task is read twice"
@@ -128,3 +151,16 @@ def test_the_korean_lesson_is_handed_out_and_graded(chapter: str) -> None:
         ["git", "ls-files", "--error-unmatch", relative.as_posix()], cwd=ROOT, capture_output=True
     )
     assert tracked.returncode == 0, f"git add {relative}: the student edition takes tracked files"
+
+
+@pytest.mark.parametrize("pair", DOCUMENTS, ids=[english for english, _ in DOCUMENTS])
+def test_a_korean_document_goes_where_its_english_one_goes(pair: tuple[str, str]) -> None:
+    english, korean = (Path(path) for path in pair)
+    assert student_edition.shipped(korean) == student_edition.shipped(english), (
+        f"{korean}: the student edition must take it exactly when it takes {english}"
+    )
+    assert manifest.is_graded(korean) == manifest.is_graded(english)
+    tracked = subprocess.run(
+        ["git", "ls-files", "--error-unmatch", korean.as_posix()], cwd=ROOT, capture_output=True
+    )
+    assert tracked.returncode == 0, f"git add {korean}: the editions take tracked files only"
