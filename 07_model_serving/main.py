@@ -35,7 +35,6 @@ def load_runner(settings: Settings) -> ModelRunner:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    configure_logging(settings.log_level, settings.log_format)
     torch.set_num_threads(settings.cpu_threads)
     in_a_process = settings.engine_process and app.state.runner_factory is load_runner
     # With the engine in its own process, this process keeps a CPU copy for the tokenizer and
@@ -143,6 +142,9 @@ def create_app(
         ],
     )
     app.state.settings = settings = settings or Settings()
+    # Here, not in the lifespan: uvicorn writes its first lines before the lifespan runs.
+    configure_logging(settings.log_level, settings.log_format)
+    # Here, not in the lifespan: uvicorn writes its first lines before the lifespan runs.
     app.state.runner_factory = runner_factory
     add_error_handlers(app)
     app.add_middleware(BodySizeLimit)

@@ -85,6 +85,16 @@ def also_the_services(request: Request, error: RequestValidationError) -> list[d
     ]
 
 
+def where(loc: list[Any]) -> str:
+    """A body field as a client names it: `n`, or `messages[1].content` inside a list."""
+    name = str(loc[1])
+    if len(loc) > 2 and isinstance(loc[2], int):
+        name += f"[{loc[2]}]"
+        if len(loc) > 3 and isinstance(loc[3], str) and loc[3].isidentifier():
+            name += f".{loc[3]}"
+    return name
+
+
 async def on_validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = validation_errors(list(error.errors()) + also_the_services(request, error))
@@ -92,8 +102,17 @@ async def on_validation_error(request: Request, error: Exception) -> JSONRespons
         # Of a union's alternatives, the one of the right type says what is wrong.
         fitting = [e for e in errors if not e["type"].endswith("_type")] or errors
         first = fitting[0] if fitting else {"msg": "Invalid request", "loc": []}
-        param = str(first["loc"][1]) if len(first["loc"]) > 1 else None
-        return openai_error(400, f"{param}: {first['msg']}", "invalid_request_error", param)
+        loc, message = first["loc"], first["msg"]
+        if first.get("type") == "json_invalid":  # loc is ("body", the character's position)
+            reason = (first.get("ctx") or {}).get("error", "")
+            message = f"The body is not valid JSON: {reason} (at character {loc[-1]})"
+            return openai_error(400, message, "invalid_request_error")
+        param = str(loc[1]) if len(loc) > 1 else None
+        if len(loc) < 2:  # the body as a whole: a rule across fields, or not an object at all
+            hint = " (send JSON with Content-Type: application/json)"
+            text = message + (hint if first["type"].endswith("_type") else "")
+            return openai_error(400, text, "invalid_request_error")
+        return openai_error(400, f"{where(loc)}: {message}", "invalid_request_error", param)
     return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 

@@ -144,7 +144,7 @@ def event_stream(
                 else:
                     yield format_sse_event(data_str=dumped(text_chunk(index, piece)))
         except (ServiceBusy, GenerationTimedOut, GenerationFailed) as error:
-            failure = openai_error_body(str(error), "server_error")
+            failure = openai_error_body(str(error), error_type(error))
             yield format_sse_event(data_str=json.dumps(failure))
             yield format_sse_event(data_str="[DONE]")
             return
@@ -154,6 +154,13 @@ def event_stream(
         yield format_sse_event(data_str="[DONE]")
 
     return EventSourceResponse(events())
+
+
+def error_type(error: Exception) -> str:
+    """The `type` the same failure has in a plain answer (`api/errors.py`)."""
+    if isinstance(error, ServiceBusy):
+        return "service_unavailable_error"
+    return "timeout_error" if isinstance(error, GenerationTimedOut) else "server_error"
 
 
 async def interleaved(choices: Choices) -> AsyncIterator[tuple[int, str | Finished]]:

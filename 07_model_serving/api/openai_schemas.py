@@ -5,9 +5,9 @@ Fields a client may send but this server does not support are accepted only at t
 value; anything else is a 400 (see `api/errors.py`), so no client is silently misled.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.schemas import MAX_STOP_STRINGS, FinishReason, Temperature
 from engine import SamplingParams
@@ -66,6 +66,12 @@ class OpenAISampling(BaseModel):
     @classmethod
     def whole_float_to_int(cls, value: object) -> object:
         return int(value) if isinstance(value, float) and value.is_integer() else value
+
+    @model_validator(mode="after")
+    def stream_options_need_a_stream(self) -> Self:
+        if self.stream_options is not None and not self.stream:
+            raise ValueError("stream_options can only be set when stream is true")  # as vLLM
+        return self
 
     def stop_strings(self) -> tuple[str, ...]:
         if self.stop is None:

@@ -168,7 +168,8 @@ def error(message: str, param: str | None) -> dict[str, object]:
         (
             {"messages": [{"role": "tool", "content": "42"}]},
             error(
-                "messages: Input should be 'system', 'developer', 'user' or 'assistant'", "messages"
+                "messages[0].role: Input should be 'system', 'developer', 'user' or 'assistant'",
+                "messages",
             ),
         ),
         (
@@ -195,6 +196,14 @@ def error(message: str, param: str | None) -> dict[str, object]:
         ),
         ({"logprobs": True}, error("logprobs: Value error, logprobs is not supported", "logprobs")),
         ({"n": 9}, error("n: Input should be less than or equal to 8", "n")),
+        (
+            {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": 5}]},
+            error("messages[1].content: Input should be a valid string", "messages"),
+        ),
+        (
+            {"stream_options": {"include_usage": True}},
+            error("Value error, stream_options can only be set when stream is true", None),
+        ),
         (
             {"max_completion_tokens": 0},
             error(

@@ -89,6 +89,7 @@ def test_a_stop_string_never_reaches_the_stream(client: openai.OpenAI) -> None:
         ({"frequency_penalty": 0.5}, "frequency_penalty: Input should be less than or equal to 0"),
         ({"max_tokens": 0}, "max_tokens: Input should be greater than or equal to 1"),
         ({"prompt": ["a", "b"]}, "prompt: List should have at most 1 item"),
+        ({"stream_options": {"include_usage": True}}, "Value error, stream_options can only be"),
     ],
 )
 def test_unsupported_or_invalid_fields_are_400_in_openai_shape(
@@ -208,7 +209,7 @@ def test_a_stream_that_times_out_ends_with_an_error_event(
     assert json.loads(events[-3].removeprefix("data: ")) == {
         "error": {
             "message": "Generation did not finish within 0.3 s",
-            "type": "server_error",
+            "type": "timeout_error",
             "param": None,
             "code": None,
         }

@@ -94,10 +94,10 @@ def test_a_stream_whose_200_is_sent_ends_with_an_error_event(
     assert error["message"].startswith("The generation could not be stored (database is locked)")
     assert error | {"message": ""} == {
         "message": "",
-        "type": "server_error",
+        "type": "service_unavailable_error",
         "param": None,
         "code": None,
-    }  # the same body as every other error under /v1
+    }  # the same body as the plain answer's 503
     texts = [json.loads(e)["choices"][0]["text"] for e in events[:-2]]
     assert (
         "".join(texts)
