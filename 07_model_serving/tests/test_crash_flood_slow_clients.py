@@ -71,7 +71,10 @@ def server(folder: Path, **settings: str) -> Iterator[subprocess.Popen[bytes]]:
 def test_kill_9_during_a_burst_loses_no_answered_generation(
     tmp_path: Path, engine_process: str
 ) -> None:
-    settings = {"ENGINE_PROCESS": engine_process, "MAX_BATCH_SIZE": "8"}
+    # One slot: the 64 requests are answered one after another over seconds, so the kill lands
+    # in the middle of the burst however busy the machine is (with 8 slots, a loaded machine
+    # once answered all 64 before the kill), and the jobs sent just before it are still queued.
+    settings = {"ENGINE_PROCESS": engine_process, "MAX_BATCH_SIZE": "1"}
     with server(tmp_path, **settings) as process:
         base_url = process.base_url  # type: ignore[attr-defined]
 
@@ -101,7 +104,7 @@ def test_kill_9_during_a_burst_loses_no_answered_generation(
         rows = [httpx.get(f"{base_url}/generations/{job}").json() for job in jobs]
         assert {row["status"] for row in rows} <= {"done", "failed"}
         assert {row["error"] for row in rows if row["status"] == "failed"} <= STOPPED
-        assert any(row["status"] == "failed" for row in rows)  # 720 tokens cannot all be done
+        assert any(row["status"] == "failed" for row in rows)  # queued behind the burst
 
 
 def test_a_flood_gets_200_or_503_and_nothing_hangs(tmp_path: Path) -> None:
