@@ -73,6 +73,11 @@ class OpenAISampling(BaseModel):
             raise ValueError("stream_options can only be set when stream is true")  # as vLLM
         return self
 
+    @property
+    def include_usage(self) -> bool:
+        """The client asked for a usage chunk at the end of its stream."""
+        return bool(self.stream_options and self.stream_options.include_usage)
+
     def stop_strings(self) -> tuple[str, ...]:
         if self.stop is None:
             return ()

@@ -97,12 +97,11 @@ async def create_chat_completion(
             usage=usage([completion.tokens for completion in done]),
         )
 
-    include_usage = bool(body.stream_options and body.stream_options.include_usage)
     return event_stream(
         await open_choices(service, requests),
         text_chunk=lambda index, text: chunk(index, ChatDelta(content=text)),
         final_chunk=lambda index, done: chunk(index, ChatDelta(), done.finish_reason),
-        usage_chunk=usage_chunk if include_usage else None,
+        usage_chunk=usage_chunk if body.include_usage else None,
         opening=lambda index: chunk(index, ChatDelta(role="assistant", content="")),
     )
 

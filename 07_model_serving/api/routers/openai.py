@@ -90,7 +90,6 @@ async def create_completion(
         ]
         return answer(choices, usage([row.tokens or 0 for row in rows]))
 
-    include_usage = bool(body.stream_options and body.stream_options.include_usage)
     return event_stream(
         await open_choices(service, requests),
         text_chunk=lambda index, text: answer(
@@ -100,6 +99,6 @@ async def create_completion(
             [CompletionChoice(index=index, text="", finish_reason=done.finish_reason)]
         ),
         usage_chunk=(lambda done: answer([], usage([d.tokens for d in done])))
-        if include_usage
+        if body.include_usage
         else None,
     )
