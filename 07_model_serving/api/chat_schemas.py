@@ -1,9 +1,10 @@
 """The bodies of OpenAI's chat-completion API, as far as this server speaks it."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
+from api.logprobs import MAX_LOGPROBS, ChatLogprobs
 from api.openai_schemas import OpenAISampling, Usage
 from api.schemas import FinishReason
 
@@ -62,18 +63,28 @@ class ChatCompletionRequest(OpenAISampling):
     max_tokens: int | None = Field(
         default=None, ge=1, description="The older name of `max_completion_tokens`."
     )
-    # OpenAI fields this server does not support: only their default value is accepted.
     logprobs: bool = Field(
-        default=False, description="Not supported.", json_schema_extra={"enum": [False]}
+        default=False,
+        description=(
+            "Report each generated token's log-probability (the model's own distribution, "
+            "before temperature and top_p)."
+        ),
     )
-    top_logprobs: None = Field(default=None, description="Not supported.")
+    top_logprobs: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_LOGPROBS,
+        description="How many likeliest tokens to report at each place; needs `logprobs`.",
+    )
 
-    @field_validator("logprobs")
-    @classmethod
-    def no_logprobs(cls, value: bool) -> bool:
-        if value:
-            raise ValueError("logprobs is not supported")
-        return value
+    @model_validator(mode="after")
+    def top_logprobs_need_logprobs(self) -> Self:
+        if self.top_logprobs is not None and not self.logprobs:
+            raise ValueError("top_logprobs can only be set when logprobs is true")  # as OpenAI
+        return self
+
+    def sampled_logprobs(self) -> int | None:
+        return (self.top_logprobs or 0) if self.logprobs else None
 
 
 class AssistantMessage(BaseModel):
@@ -85,7 +96,7 @@ class ChatChoice(BaseModel):
     index: int = 0
     message: AssistantMessage
     finish_reason: FinishReason | None
-    logprobs: None = None
+    logprobs: ChatLogprobs | None = None
 
 
 class ChatCompletion(BaseModel):
@@ -137,7 +148,7 @@ class ChatChunkChoice(BaseModel):
     index: int = 0
     delta: ChatDelta
     finish_reason: FinishReason | None
-    logprobs: None = None
+    logprobs: ChatLogprobs | None = None
 
 
 class ChatCompletionChunk(BaseModel):

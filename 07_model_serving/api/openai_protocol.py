@@ -21,6 +21,7 @@ from serving.service_types import (
     RequestProblem,
     ServiceBusy,
 )
+from serving.text_collector import Delta
 
 
 def error(description: str, message: str, kind: str, code: str | None = None) -> dict[str, object]:
@@ -45,7 +46,7 @@ BUSY = error(
 )
 UNSUPPORTED = error(
     "A field this server does not support, or a request that does not fit the context.",
-    "logprobs: Input should be None",
+    "suffix: Input should be None",
     "invalid_request_error",
 )
 OTHER_MODEL = error(
@@ -93,7 +94,7 @@ def fitted_max_tokens(prompt: str, asked: int | None, service: GenerationService
 
 
 # Each choice's stream, started: its first piece, and the rest of it.
-Choices = list[tuple[str | Finished, AsyncIterator[str | Finished]]]
+Choices = list[tuple[Delta | Finished, AsyncIterator[Delta | Finished]]]
 
 
 async def open_choices(service: GenerationService, requests: list[GenerationRequest]) -> Choices:
@@ -102,7 +103,7 @@ async def open_choices(service: GenerationService, requests: list[GenerationRequ
     first failure cancels the others (their slots are freed): all choices, or none."""
     streams = [service.stream(request) for request in requests]
 
-    async def first(pieces: AsyncIterator[str | Finished]) -> str | Finished:
+    async def first(pieces: AsyncIterator[Delta | Finished]) -> Delta | Finished:
         return await anext(pieces)
 
     try:
@@ -117,7 +118,7 @@ async def open_choices(service: GenerationService, requests: list[GenerationRequ
 
 def event_stream(
     choices: Choices,
-    text_chunk: Callable[[int, str], BaseModel],
+    text_chunk: Callable[[int, Delta], BaseModel],
     final_chunk: Callable[[int, Completion], BaseModel],
     usage_chunk: Callable[[list[Completion]], BaseModel] | None,
     opening: Callable[[int], BaseModel] | None = None,
@@ -163,7 +164,7 @@ def error_type(error: Exception) -> str:
     return "timeout_error" if isinstance(error, GenerationTimedOut) else "server_error"
 
 
-async def interleaved(choices: Choices) -> AsyncIterator[tuple[int, str | Finished]]:
+async def interleaved(choices: Choices) -> AsyncIterator[tuple[int, Delta | Finished]]:
     """(choice index, piece) as the pieces arrive. One choice is read directly; several are
     read by a task each into one queue. However it ends (the client left, an error), every
     stream is closed, which frees its slot at the engine's next step."""
@@ -175,9 +176,11 @@ async def interleaved(choices: Choices) -> AsyncIterator[tuple[int, str | Finish
         finally:
             await rest.aclose()
         return
-    queue: asyncio.Queue[tuple[int, str | Finished | Exception | None]] = asyncio.Queue()
+    queue: asyncio.Queue[tuple[int, Delta | Finished | Exception | None]] = asyncio.Queue()
 
-    async def pump(index: int, first: str | Finished, rest: AsyncIterator[str | Finished]) -> None:
+    async def pump(
+        index: int, first: Delta | Finished, rest: AsyncIterator[Delta | Finished]
+    ) -> None:
         try:
             async for piece in prepend(first, rest):
                 await queue.put((index, piece))
@@ -206,8 +209,8 @@ async def interleaved(choices: Choices) -> AsyncIterator[tuple[int, str | Finish
 
 
 async def prepend(
-    first: str | Finished, rest: AsyncIterator[str | Finished]
-) -> AsyncIterator[str | Finished]:
+    first: Delta | Finished, rest: AsyncIterator[Delta | Finished]
+) -> AsyncIterator[Delta | Finished]:
     yield first
     async for item in rest:
         yield item

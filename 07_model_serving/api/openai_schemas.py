@@ -9,6 +9,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api.logprobs import MAX_LOGPROBS, CompletionLogprobs
 from api.schemas import MAX_STOP_STRINGS, FinishReason, Temperature
 from engine import SamplingParams
 from serving.service_types import GenerationRequest, seed_or_random
@@ -60,6 +61,8 @@ class OpenAISampling(BaseModel):
         "seed",
         "n",
         "best_of",
+        "logprobs",
+        "top_logprobs",
         mode="before",
         check_fields=False,
     )
@@ -77,6 +80,14 @@ class OpenAISampling(BaseModel):
     def include_usage(self) -> bool:
         """The client asked for a usage chunk at the end of its stream."""
         return bool(self.stream_options and self.stream_options.include_usage)
+
+    def sampled_logprobs(self) -> int | None:
+        """How many likeliest tokens to report beside each generated one; None: no logprobs."""
+        return None
+
+    def prompt_logprobs(self) -> int | None:
+        """The same for each prompt token (the completion API's `echo`)."""
+        return None
 
     def stop_strings(self) -> tuple[str, ...]:
         if self.stop is None:
@@ -100,6 +111,8 @@ class OpenAISampling(BaseModel):
                     top_p=self.top_p,
                     seed=seed(choice),
                     stop=self.stop_strings(),
+                    logprobs=self.sampled_logprobs(),
+                    prompt_logprobs=self.prompt_logprobs(),
                 ),
                 request_id,
             )
@@ -135,25 +148,36 @@ class CompletionRequest(OpenAISampling):
     )
     # OpenAI fields this server does not support: only their default value is accepted.
     best_of: int | None = Field(default=None, ge=1, le=1, description="Only 1 is supported.")
-    logprobs: None = Field(default=None, description="Not supported.")
+    logprobs: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_LOGPROBS,
+        description=(
+            "Report each token's log-probability and the `logprobs` likeliest tokens at its "
+            "place (the model's own distribution, before temperature and top_p)."
+        ),
+    )
     echo: bool = Field(
-        default=False, description="Not supported.", json_schema_extra={"enum": [False]}
+        default=False,
+        description=(
+            "Put the prompt before the completion in `text` (and its tokens' log-probabilities "
+            "before the completion's, with `logprobs`)."
+        ),
     )
     suffix: None = Field(default=None, description="Not supported.")
 
-    @field_validator("echo")
-    @classmethod
-    def no_echo(cls, value: bool) -> bool:
-        if value:
-            raise ValueError("echo is not supported")
-        return value
+    def sampled_logprobs(self) -> int | None:
+        return self.logprobs
+
+    def prompt_logprobs(self) -> int | None:
+        return self.logprobs if self.echo else None
 
 
 class CompletionChoice(BaseModel):
     index: int = 0
     text: str
     finish_reason: FinishReason | None
-    logprobs: None = None
+    logprobs: CompletionLogprobs | None = None
 
 
 class Usage(BaseModel):

@@ -4,7 +4,14 @@ from engine.client import EngineClient, SequenceHandle
 from engine.engine import Engine, EngineStats, EngineStopped, StepTimes
 from engine.runner import ModelLoadError, ModelRunner
 from engine.scheduler import QueueFull
-from engine.sequence import Completion, Listener, SamplingParams, Sequence, SequenceCancelled
+from engine.sequence import (
+    Completion,
+    Listener,
+    SamplingParams,
+    Sequence,
+    SequenceCancelled,
+    TokenLogprob,
+)
 
 __all__ = [
     "Completion",
@@ -21,4 +28,5 @@ __all__ = [
     "SequenceCancelled",
     "SequenceHandle",
     "StepTimes",
+    "TokenLogprob",
 ]

@@ -24,8 +24,15 @@ import torch
 from engine.buckets import bucket
 from engine.runner import ModelRunner
 from engine.scheduler import Scheduler
-from engine.sequence import Completion, Listener, SamplingParams, Sequence, SequenceCancelled
-from model import sample_tokens
+from engine.sequence import (
+    Completion,
+    Listener,
+    SamplingParams,
+    Sequence,
+    SequenceCancelled,
+    TokenLogprob,
+)
+from model import sample_tokens, token_logprob
 
 logger = logging.getLogger("chapter07.engine")
 RECENT_STEPS = 200
@@ -187,13 +194,31 @@ class Engine:
         self._notify(sequence, "", False)  # it has a slot: it is running
         try:
             with self._timed("model_s"):
+                if sequence.params.prompt_logprobs is not None:
+                    self._score_prompt(sequence, sequence.params.prompt_logprobs)
                 logits = self.runner.prefill(sequence.slot, sequence.prompt_ids)
             token = self._sample(logits[None, :], [sequence])[0]
         except Exception as error:
             logger.exception("The model failed on a prompt; that request gets the error")
             self._fail(sequence, error)
             return
-        self._advance(sequence, token)
+        self._advance(sequence, token, logits)
+
+    def _score_prompt(self, sequence: Sequence, top: int) -> None:
+        """Each prompt token's log-probability after the ones before it (OpenAI's `echo` with
+        `logprobs`), from one forward pass of its own: the cached prefill, and so the tokens
+        generated, are the same as without it."""
+        ids = sequence.prompt_ids
+        logits = self.runner.prompt_logits(ids)
+        sequence.prompt_logprobs = [None]
+        sequence.prompt_logprobs += [
+            self._token_logprob(logits[i - 1], ids[i], top) for i in range(1, len(ids))
+        ]
+
+    def _token_logprob(self, logits: torch.Tensor, token: int, top: int) -> TokenLogprob:
+        token, logprob, best = token_logprob(logits, token, top)
+        text = self.runner.tokenizer.decode
+        return text([token]), logprob, tuple((text([other]), value) for other, value in best)
 
     def _decode(self) -> None:
         slots = self.scheduler.slots
@@ -220,7 +245,7 @@ class Engine:
         with self._lock:
             self._recent.append((time.monotonic(), len(running)))
         for sequence in running:
-            self._advance(sequence, picked[sequence.slot])
+            self._advance(sequence, picked[sequence.slot], logits[sequence.slot])
 
     @contextlib.contextmanager
     def _timed(self, part: str) -> Iterator[None]:
@@ -248,24 +273,34 @@ class Engine:
         )
         return tokens.tolist()
 
-    def _advance(self, sequence: Sequence, token: int) -> None:
+    def _advance(self, sequence: Sequence, token: int, logits: torch.Tensor) -> None:
+        if sequence.params.logprobs is not None:
+            with self._timed("sample_s"):
+                entry = self._token_logprob(logits, token, sequence.params.logprobs)
+                sequence.logprobs.append(entry)
         char = self.runner.tokenizer.decode([token])
         sequence.append(token, char, self.runner.context)
         if len(sequence.output_ids) == 1:
             sequence.first_token_at = time.perf_counter()
         self._generated += 1
         finished = sequence.finish_reason is not None
-        text = sequence.releasable_text()
+        text, logprobs = sequence.releasable_text()
         if text or finished:  # a call with no text and not finished means "admitted"
-            self._notify(sequence, text, finished)
+            self._notify(sequence, text, finished, logprobs)
         if finished:
             self._finish(sequence)
 
-    def _notify(self, sequence: Sequence, text: str, finished: bool) -> None:
+    def _notify(
+        self,
+        sequence: Sequence,
+        text: str,
+        finished: bool,
+        logprobs: tuple[TokenLogprob | None, ...] = (),
+    ) -> None:
         if sequence.listener is None:
             return
         try:
-            sequence.listener(text, finished)
+            sequence.listener(text, finished, logprobs)
         except Exception:
             logger.exception("A listener failed; its sequence is cancelled")
             sequence.cancel()
@@ -291,6 +326,8 @@ class Engine:
             queue_ms=since_submitted(sequence.admitted_at),
             first_token_ms=since_submitted(sequence.first_token_at),
             prompt_tokens=len(sequence.prompt_ids),
+            logprobs=tuple(sequence.logprobs[: len(sequence.text)]),  # not a stop string's
+            prompt_logprobs=tuple(sequence.prompt_logprobs),
         )
         sequence.future.set_result(completion)
 

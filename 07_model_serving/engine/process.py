@@ -34,7 +34,7 @@ import torch
 from engine.engine import Engine, EngineStats, EngineStopped, StepTimes
 from engine.runner import ModelLoadError, ModelRunner
 from engine.scheduler import QueueFull
-from engine.sequence import Completion, Listener, SamplingParams, SequenceCancelled
+from engine.sequence import Completion, Listener, SamplingParams, SequenceCancelled, TokenLogprob
 
 CHAPTER_DIR = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120
@@ -220,7 +220,7 @@ class EngineProcess:
             with contextlib.suppress(InvalidStateError):
                 sequence.future.set_exception(EngineStopped())
             if sequence.listener is not None:
-                sequence.listener("", True)
+                sequence.listener("", True, ())
         for reply in replies:
             with contextlib.suppress(InvalidStateError):
                 reply.set_exception(EngineStopped())
@@ -247,10 +247,10 @@ class EngineProcess:
                 self.cancel(sequence)
                 return
             if sequence.listener is not None:
-                sequence.listener("", False)
+                sequence.listener("", False, ())
         elif kind == "text":
             if sequence.listener is not None:
-                sequence.listener(rest[0], rest[1])  # type: ignore[arg-type]
+                sequence.listener(rest[0], rest[1], rest[2])  # type: ignore[arg-type]
         elif kind == "finished":
             with contextlib.suppress(InvalidStateError):
                 sequence.future.set_result(Completion(**rest[0]))  # type: ignore[arg-type]
@@ -298,7 +298,7 @@ class EngineHost:
     def submit(self, number: int, ids: list[int], params: dict, listens: bool) -> None:
         admitted = threading.Event()
 
-        def listener(text: str, done: bool) -> None:
+        def listener(text: str, done: bool, logprobs: tuple[TokenLogprob | None, ...]) -> None:
             if not admitted.is_set():
                 if done:  # it ended before it ran (the engine stopped): "failed" says so
                     return
@@ -309,7 +309,7 @@ class EngineHost:
                 self.emit(("admitted", number, slot))
                 return
             if listens and (text or done):
-                self.emit(("text", number, text, done))
+                self.emit(("text", number, text, done, logprobs))
 
         def finished(future: Future[Completion]) -> None:
             with self._lock:

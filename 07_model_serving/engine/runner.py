@@ -79,6 +79,14 @@ class ModelRunner:
         tensor = torch.tensor(ids, dtype=torch.long, device=self.device)
         return self.model.prefill(tensor, self.cache, slot).float().cpu()
 
+    def prompt_logits(self, ids: list[int]) -> Tensor:
+        """Logits after every prompt token (len(ids) x vocabulary, float32, on the CPU), from a
+        forward pass without the cache (scoring a prompt, not generating)."""
+        with torch.inference_mode():
+            batch = torch.tensor([ids], dtype=torch.long, device=self.device)
+            logits, _ = self.model(batch)
+        return logits[0].float().cpu()
+
     def decode(self, tokens: list[int], positions: list[int]) -> Tensor:
         """One token for each of the first len(tokens) slots (a free one gets token 0 at
         position 0); rows x vocabulary logits."""

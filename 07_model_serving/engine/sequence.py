@@ -19,6 +19,13 @@ class SamplingParams:
     top_p: float = 1.0
     seed: int = 0
     stop: tuple[str, ...] = ()
+    logprobs: int | None = None  # report each token's log-probability and this many likeliest
+    prompt_logprobs: int | None = None  # the same for each prompt token (OpenAI's `echo`)
+
+
+# A token (its text), its log-probability, and the likeliest tokens with theirs, best first:
+# plain tuples, so that it crosses the pipe to the server as it is.
+TokenLogprob = tuple[str, float, tuple[tuple[str, float], ...]]
 
 
 class Status(enum.Enum):
@@ -37,10 +44,15 @@ class Completion:
     queue_ms: float = 0.0  # from submission to a slot
     first_token_ms: float = 0.0  # from submission to the first token (TTFT)
     prompt_tokens: int = 0
+    logprobs: tuple[TokenLogprob, ...] = ()  # one per character of `text`, when asked for
+    prompt_logprobs: tuple[TokenLogprob | None, ...] = ()  # the first prompt token has none
 
 
-# Called on the engine thread with the text that may be shown now, and True on the last call.
-Listener = Callable[[str, bool], None]
+# Called on the engine thread with the text that may be shown now, True on the last call, and
+# the log-probabilities of that text's tokens when they were asked for (one token a character);
+# the first call that has text or finishes puts the prompt's before them, when they were asked
+# for (None for the prompt's first token, which nothing comes before).
+Listener = Callable[[str, bool, tuple[TokenLogprob | None, ...]], None]
 
 
 class SequenceCancelled(Exception):
@@ -54,6 +66,8 @@ class Sequence:
     listener: Listener | None = None
     status: Status = Status.WAITING
     output_ids: list[int] = field(default_factory=list)
+    logprobs: list[TokenLogprob] = field(default_factory=list)  # when params.logprobs is set
+    prompt_logprobs: list[TokenLogprob | None] = field(default_factory=list)
     text: str = ""
     finish_reason: str | None = None
     slot: int | None = None
@@ -63,6 +77,7 @@ class Sequence:
     future: Future[Completion] = field(default_factory=Future)
     cancelled: threading.Event = field(default_factory=threading.Event)
     _sent: int = 0
+    _prompt_sent: bool = False
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.params.seed)
@@ -87,14 +102,20 @@ class Sequence:
         if len(self.output_ids) >= self.params.max_new_tokens or self.length > context:
             self.finish_reason = "length"
 
-    def releasable_text(self) -> str:
-        """New text that can no longer turn out to be the start of a stop string."""
+    def releasable_text(self) -> tuple[str, tuple[TokenLogprob | None, ...]]:
+        """New text that can no longer turn out to be the start of a stop string, and the
+        log-probabilities that go with it (see `Listener`)."""
         end = len(self.text)
         if self.finish_reason is None:
             end -= self._held_back()
-        released = self.text[self._sent : end]
+        start = self._sent
         self._sent = max(self._sent, end)
-        return released
+        text = self.text[start:end]
+        logprobs: tuple[TokenLogprob | None, ...] = tuple(self.logprobs[start:end])
+        if (text or self.finish_reason) and not self._prompt_sent:
+            self._prompt_sent = True
+            logprobs = tuple(self.prompt_logprobs) + logprobs
+        return text, logprobs
 
     def _held_back(self) -> int:
         longest = 0

@@ -41,3 +41,16 @@ def sample_tokens(
     picked = torch.minimum(torch.searchsorted(cumulative, target, right=True), last_kept)
     sampled = order.gather(-1, picked)[:, 0]
     return torch.where(temperature == 0, greedy, sampled)
+
+
+@torch.inference_mode()
+def token_logprob(
+    logits: Tensor, token: int, top: int
+) -> tuple[int, float, tuple[tuple[int, float], ...]]:
+    """`token`'s log-probability under one row of logits (the model's own distribution, before
+    temperature, top-k and top-p, as vLLM reports by default), and the `top` likeliest tokens
+    with theirs, best first (ties in token order)."""
+    logprobs = torch.log_softmax(logits.float(), dim=-1)
+    values, order = logprobs.sort(descending=True, stable=True)
+    best = tuple(zip(order[:top].tolist(), values[:top].tolist(), strict=True))
+    return token, logprobs[token].item(), best

@@ -40,7 +40,7 @@ from serving.service_types import (
     ServiceBusy,
     StorageUnavailable,
 )
-from serving.text_collector import TextCollector
+from serving.text_collector import Delta, TextCollector
 
 T = TypeVar("T")
 
@@ -262,22 +262,26 @@ class GenerationService:
 
     async def generate(self, request: GenerationRequest) -> Generation:
         """Generate, store, then answer: every answer has its row."""
+        return (await self.generate_finished(request)).row
+
+    async def generate_finished(self, request: GenerationRequest) -> Finished:
+        """As `generate`, with the engine's whole completion (log-probabilities included)."""
         completion = await self.wait(self.submit(request))
         row = await self.write(self.store.add_finished, request, self.model_name, completion)
         stored(row.id, completion)
-        return row
+        return Finished(completion, row)
 
-    async def generate_all(self, requests: list[GenerationRequest]) -> list[Generation]:
+    async def generate_all(self, requests: list[GenerationRequest]) -> list[Finished]:
         """Several generations (OpenAI's `n`), all stored and answered, or none answered: the
         first failure (a full queue, say) cancels the others before they are stored."""
         try:
             async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(self.generate(request)) for request in requests]
+                tasks = [group.create_task(self.generate_finished(r)) for r in requests]
         except BaseExceptionGroup as failures:
             raise failures.exceptions[0] from None
         return [task.result() for task in tasks]
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[str | Finished]:
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[Delta | Finished]:
         """The completion's text as it is generated, then `Finished` once it is stored."""
         loop = asyncio.get_running_loop()
         collector = TextCollector(loop)
@@ -287,11 +291,11 @@ class GenerationService:
             while True:
                 try:
                     async with asyncio.timeout_at(deadline):
-                        text, done = await collector.get()
+                        delta, done = await collector.get()
                 except TimeoutError:
                     break  # `wait` below turns it into GenerationTimedOut
-                if text:
-                    yield text
+                if delta.text or delta.logprobs:
+                    yield delta
                 if done:
                     break
             completion = await self.wait(sequence, timeout=max(0.0, deadline - loop.time()))
@@ -309,7 +313,7 @@ class GenerationService:
         started = asyncio.Event()
         first = threading.Event()
 
-        def listener(text: str, done: bool) -> None:
+        def listener(text: str, done: bool, logprobs: tuple[object, ...]) -> None:
             if not done and not first.is_set():  # it has a slot: it is running
                 first.set()
                 loop.call_soon_threadsafe(started.set)

@@ -9,6 +9,17 @@ Only the first `put` after a `get` wakes the event loop: one wake-up per chunk, 
 
 import asyncio
 import threading
+from dataclasses import dataclass
+
+from engine import TokenLogprob
+
+
+@dataclass(frozen=True)
+class Delta:
+    """New text of a sequence, with its tokens' log-probabilities when they were asked for."""
+
+    text: str
+    logprobs: tuple[TokenLogprob | None, ...] = ()
 
 
 class TextCollector:
@@ -16,28 +27,31 @@ class TextCollector:
         self._loop = loop
         self._lock = threading.Lock()
         self._pieces: list[str] = []
+        self._logprobs: list[TokenLogprob | None] = []
         self._done = False
         self._wake_pending = False
         self._ready = asyncio.Event()
 
-    def put(self, text: str, done: bool) -> None:
+    def put(self, text: str, done: bool, logprobs: tuple[TokenLogprob | None, ...] = ()) -> None:
         """Called by the engine thread."""
         if not text and not done:
             return  # characters held back for a possible stop string: nothing to send yet
         with self._lock:
             self._pieces.append(text)
+            self._logprobs += logprobs
             self._done = self._done or done
             if self._wake_pending:
                 return
             self._wake_pending = True
         self._loop.call_soon_threadsafe(self._ready.set)
 
-    async def get(self) -> tuple[str, bool]:
+    async def get(self) -> tuple[Delta, bool]:
         """All the text since the last call, and whether the sequence has finished."""
         await self._ready.wait()
         with self._lock:
-            text, done = "".join(self._pieces), self._done
+            delta, done = Delta("".join(self._pieces), tuple(self._logprobs)), self._done
             self._pieces.clear()
+            self._logprobs.clear()
             self._ready.clear()
             self._wake_pending = False
-        return text, done
+        return delta, done

@@ -194,7 +194,10 @@ def error(message: str, param: str | None) -> dict[str, object]:
                 "max_tokens",
             ),
         ),
-        ({"logprobs": True}, error("logprobs: Value error, logprobs is not supported", "logprobs")),
+        (
+            {"top_logprobs": 2},
+            error("Value error, top_logprobs can only be set when logprobs is true", None),
+        ),
         ({"n": 9}, error("n: Input should be less than or equal to 8", "n")),
         (
             {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": 5}]},

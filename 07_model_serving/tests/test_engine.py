@@ -92,7 +92,7 @@ def test_a_stop_string_ends_the_completion_and_never_leaks(
     pieces: list[str] = []
     ids = engine.runner.tokenizer.encode("def ")
     params = engine_parts.SamplingParams(max_new_tokens=40, temperature=0, stop=("(self", "xyz"))
-    sequence = engine.submit(ids, params, lambda text, done: pieces.append(text))
+    sequence = engine.submit(ids, params, lambda text, done, logprobs: pieces.append(text))
     stopped = sequence.future.result(timeout=60)
     assert (stopped.text, stopped.finish_reason) == ("__init__", "stop")
     assert stopped.tokens == len("__init__(self")

@@ -84,8 +84,9 @@ def test_a_stop_string_never_reaches_the_stream(client: openai.OpenAI) -> None:
     ("extra", "message"),
     [
         ({"n": 9}, "n: Input should be less than or equal to 8"),
-        ({"logprobs": 2}, "logprobs: Input should be None"),
-        ({"echo": True}, "echo: Value error, echo is not supported"),
+        ({"logprobs": 21}, "logprobs: Input should be less than or equal to 20"),
+        ({"suffix": "\n"}, "suffix: Input should be None"),
+        ({"best_of": 2}, "best_of: Input should be less than or equal to 1"),
         ({"frequency_penalty": 0.5}, "frequency_penalty: Input should be less than or equal to 0"),
         ({"max_tokens": 0}, "max_tokens: Input should be greater than or equal to 1"),
         ({"prompt": ["a", "b"]}, "prompt: List should have at most 1 item"),

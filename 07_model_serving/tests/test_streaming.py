@@ -32,18 +32,27 @@ class LockstepRunner:
 
 
 def test_the_collector_joins_what_piled_up(chapter: Callable[[str], ModuleType]) -> None:
-    async def scenario() -> list[tuple[str, bool]]:
-        collector = chapter("serving.text_collector").TextCollector(asyncio.get_running_loop())
+    collecting = chapter("serving.text_collector")
+
+    def entry(char: str) -> tuple[str, float, tuple[tuple[str, float], ...]]:
+        return char, -1.0, ((char, -1.0),)
+
+    async def scenario() -> list[tuple[object, bool]]:
+        collector = collecting.TextCollector(asyncio.get_running_loop())
         engine = threading.Thread(target=lambda: [collector.put(c, False) for c in "def "])
         engine.start()
         engine.join()
         first = await collector.get()
         collector.put("", False)  # held back for a stop string: no wake-up, nothing to send
-        collector.put("f", False)
+        collector.put("f", False, (entry("f"),))
+        collector.put("g", False, (entry("g"),))
         collector.put("", True)
         return [first, await collector.get()]
 
-    assert asyncio.run(scenario()) == [("def ", False), ("f", True)]
+    assert asyncio.run(scenario()) == [
+        (collecting.Delta("def "), False),
+        (collecting.Delta("fg", (entry("f"), entry("g"))), True),
+    ]
 
 
 def test_one_chunk_per_token_while_the_client_keeps_up(
@@ -82,7 +91,7 @@ def test_a_stream_that_fell_behind_gets_the_rest_in_one_chunk(
     with TestClient(load_controlled_app(LockstepRunner)) as client:
         service = client.app.state.service
         first, rest, finished = asyncio.run(consume(service, service.runner))
-    assert len(first) == 1
-    assert isinstance(rest, str) and len(rest) == 23, "what piled up arrives as one piece"
-    assert first + rest == finished.completion.text
+    assert len(first.text) == 1
+    assert len(rest.text) == 23, "what piled up arrives as one piece"
+    assert first.text + rest.text == finished.completion.text
     assert finished.completion.tokens == 24

@@ -19,6 +19,7 @@ from api.chat_schemas import (
 )
 from api.dependencies import ServiceDep
 from api.disconnect import unless_disconnected
+from api.logprobs import ChatLogprobs, chat_logprobs
 from api.openai_protocol import (
     COMPLETION_RESPONSES,
     check_model,
@@ -62,28 +63,37 @@ async def create_chat_completion(
     def usage(tokens: list[int]) -> Usage:
         return Usage.of(len(prompt), sum(tokens))
 
+    def logprobs(entries: tuple) -> ChatLogprobs | None:
+        return chat_logprobs(entries) if body.logprobs else None
+
     if not body.stream:
-        rows = await unless_disconnected(raw_request, service.generate_all(requests))
+        finished = await unless_disconnected(raw_request, service.generate_all(requests))
         choices = [
             ChatChoice(
                 index=index,
-                message=AssistantMessage(content=row.completion or ""),
-                finish_reason=row.finish_reason,
+                message=AssistantMessage(content=done.completion.text),
+                finish_reason=done.completion.finish_reason,
+                logprobs=logprobs(done.completion.logprobs),
             )
-            for index, row in enumerate(rows)
+            for index, done in enumerate(finished)
         ]
         return ChatCompletion(
             id=completion_id,
             created=created,
             model=service.model_name,
             choices=choices,
-            usage=usage([row.tokens or 0 for row in rows]),
+            usage=usage([done.completion.tokens for done in finished]),
         )
 
     def chunk(
-        index: int, delta: ChatDelta, finish_reason: str | None = None
+        index: int,
+        delta: ChatDelta,
+        finish_reason: str | None = None,
+        entries: ChatLogprobs | None = None,
     ) -> ChatCompletionChunk:
-        choice = ChatChunkChoice(index=index, delta=delta, finish_reason=finish_reason)
+        choice = ChatChunkChoice(
+            index=index, delta=delta, finish_reason=finish_reason, logprobs=entries
+        )
         return ChatCompletionChunk(
             id=completion_id, created=created, model=service.model_name, choices=[choice]
         )
@@ -99,7 +109,9 @@ async def create_chat_completion(
 
     return event_stream(
         await open_choices(service, requests),
-        text_chunk=lambda index, text: chunk(index, ChatDelta(content=text)),
+        text_chunk=lambda index, delta: chunk(
+            index, ChatDelta(content=delta.text), entries=logprobs(delta.logprobs)
+        ),
         final_chunk=lambda index, done: chunk(index, ChatDelta(), done.finish_reason),
         usage_chunk=usage_chunk if body.include_usage else None,
         opening=lambda index: chunk(index, ChatDelta(role="assistant", content="")),

@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from api.dependencies import ServiceDep
 from api.disconnect import unless_disconnected
+from api.logprobs import CompletionLogprobs, completion_logprobs
 from api.openai_protocol import (
     BUSY,
     COMPLETION_RESPONSES,
@@ -30,6 +31,8 @@ from api.openai_schemas import (
     Usage,
 )
 from api.request_ids import request_id
+from engine import Completion as Generated
+from serving.text_collector import Delta
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -80,24 +83,46 @@ async def create_completion(
     def usage(tokens: list[int]) -> Usage:
         return Usage.of(len(prompt), sum(tokens))
 
+    echo = prompt if body.echo else ""
+
+    def logprobs(text: str, entries: tuple, offset: int = 0) -> CompletionLogprobs | None:
+        return None if body.logprobs is None else completion_logprobs(text, entries, offset)
+
     if not body.stream:
-        rows = await unless_disconnected(raw_request, service.generate_all(requests))
+        finished = await unless_disconnected(raw_request, service.generate_all(requests))
         choices = [
             CompletionChoice(
-                index=index, text=row.completion or "", finish_reason=row.finish_reason
+                index=index,
+                text=echo + done.completion.text,
+                finish_reason=done.completion.finish_reason,
+                logprobs=logprobs(
+                    echo + done.completion.text,
+                    (done.completion.prompt_logprobs if echo else ()) + done.completion.logprobs,
+                ),
             )
-            for index, row in enumerate(rows)
+            for index, done in enumerate(finished)
         ]
-        return answer(choices, usage([row.tokens or 0 for row in rows]))
+        return answer(choices, usage([done.completion.tokens for done in finished]))
+
+    sent = [0] * len(requests)  # characters of each choice's text sent so far
+
+    def text_chunk(index: int, delta: Delta) -> Completion:
+        # As vLLM: the first chunk of a choice starts with the echoed prompt.
+        text = (echo if sent[index] == 0 else "") + delta.text
+        entries = logprobs(text, delta.logprobs, sent[index])
+        sent[index] += len(text)
+        choice = CompletionChoice(index=index, text=text, finish_reason=None, logprobs=entries)
+        return answer([choice])
+
+    def final_chunk(index: int, done: Generated) -> Completion:
+        text = echo if sent[index] == 0 else ""  # no text was generated: the echo is still due
+        choice = CompletionChoice(index=index, text=text, finish_reason=done.finish_reason)
+        return answer([choice])
 
     return event_stream(
         await open_choices(service, requests),
-        text_chunk=lambda index, text: answer(
-            [CompletionChoice(index=index, text=text, finish_reason=None)]
-        ),
-        final_chunk=lambda index, done: answer(
-            [CompletionChoice(index=index, text="", finish_reason=done.finish_reason)]
-        ),
+        text_chunk=text_chunk,
+        final_chunk=final_chunk,
         usage_chunk=(lambda done: answer([], usage([d.tokens for d in done])))
         if body.include_usage
         else None,
