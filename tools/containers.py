@@ -23,7 +23,9 @@
 import fcntl
 import functools
 import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -194,14 +196,10 @@ def reason() -> str:
 
 def require() -> Engine:
     """The engine, or skip the calling test (fail it under CI) saying why there is none."""
-    import pytest
-
     engine = find()
     if engine is None:
-        message = f"needs a container engine: {reason()}"
-        if must_fail():
-            pytest.fail(f"{message} (CI must run these checks: .ci/run installs podman)")
-        pytest.skip(message)
+        skip_or_fail(f"needs a container engine: {reason()} (.ci/run installs podman)")
+        raise AssertionError("unreachable")
     return engine
 
 
@@ -289,3 +287,83 @@ def build_stand_in(engine: Engine, image: str, key: str) -> None:
         tar.wait()
         if imported.returncode != 0:
             raise Unavailable(f"importing the stand-in base failed: {imported.stderr[-800:]}")
+
+
+@dataclass(frozen=True)
+class Built:
+    tag: str
+    output: str  # what the build printed: which steps came from the cache
+    seconds: float
+
+
+def build(engine: Engine, context: Path, tag: str, *args: str, timeout: float = 900) -> Built:
+    """Build `context` as `tag`; raise with the build's output when it fails."""
+    flags = [*build_flags(engine.name), *(["--progress=plain"] if engine.name == "docker" else [])]
+    began = time.monotonic()
+    result = engine.run(
+        "build", *flags, *args, "-t", tag, str(context), timeout=timeout, check=False
+    )
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        raise AssertionError(
+            f"the image did not build (exit code {result.returncode}):\n{output[-3000:]}"
+        )
+    return Built(tag, output, time.monotonic() - began)
+
+
+def build_steps(output: str) -> list[tuple[str, bool]]:
+    """(instruction, taken from the cache) for each step of a build's output.
+
+    Podman prints `STEP 5/13: COPY requirements.txt .` then `--> Using cache <id>`; Docker's
+    BuildKit (`--progress=plain`) prints `#8 [4/9] COPY requirements.txt .` then `#8 CACHED`.
+    """
+    steps: list[list] = []
+    numbers: dict[str, int] = {}
+    for line in output.splitlines():
+        podman = re.match(r"^STEP \d+/\d+: (.*)$", line)
+        docker = re.match(r"^#(\d+) \[(?:[\w-]+ )?\d+/\d+\] (.*)$", line)
+        if podman:
+            steps.append([podman[1].strip(), False])
+        elif docker and docker[1] not in numbers:
+            numbers[docker[1]] = len(steps)
+            steps.append([docker[2].strip(), False])
+        elif steps and re.match(r"^--> Using cache", line):
+            steps[-1][1] = True
+        elif (cached := re.match(r"^#(\d+) CACHED", line)) and cached[1] in numbers:
+            steps[numbers[cached[1]]][1] = True
+    return [(text, bool(cached)) for text, cached in steps]
+
+
+def skip_or_fail(message: str) -> None:
+    import pytest
+
+    if must_fail():
+        pytest.fail(f"{message} (CI must run these checks)")
+    pytest.skip(message)
+
+
+def health(engine: Engine, name: str) -> str:
+    """The container's health status. Podman without systemd never runs a HEALTHCHECK on its
+    own (it schedules them with systemd timers): it is run here, as its interval would."""
+    if engine.name == "podman":
+        engine.run("healthcheck", "run", name, check=False, timeout=60)
+    found = engine.run("inspect", "--format", "{{.State.Health.Status}}", name, check=False)
+    return found.stdout.strip()
+
+
+def wait_healthy(engine: Engine, name: str, seconds: float = 90, every: float = 1) -> str:
+    deadline = time.monotonic() + seconds
+    status = health(engine, name)
+    while status != "healthy" and time.monotonic() < deadline:
+        time.sleep(every)
+        status = health(engine, name)
+    return status
+
+
+def image_size(engine: Engine, tag: str) -> int:
+    return int(engine.run("image", "inspect", "--format", "{{.Size}}", tag).stdout.strip())
+
+
+def labels(engine: Engine, tag: str) -> dict[str, str]:
+    found = engine.run("image", "inspect", "--format", "{{json .Config.Labels}}", tag)
+    return json.loads(found.stdout.strip() or "null") or {}

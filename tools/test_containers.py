@@ -101,3 +101,34 @@ def test_the_dockerfiles_name_the_base_this_helper_provides() -> None:
     for dockerfile in ("06_docker/Dockerfile", "07_model_serving/Dockerfile"):
         text = (ROOT / dockerfile).read_text()
         assert f"FROM {containers.BASE_IMAGE}" in text, dockerfile
+
+
+PODMAN_BUILD = """\
+STEP 1/4: FROM python:3.13.5-slim-bookworm
+STEP 2/4: COPY requirements.txt .
+--> Using cache 2bb12d7e4caf3d80c2b909378769fae6fcc849c3fad702d07cd10062beba61e5
+--> 2bb12d7e4ca
+STEP 3/4: RUN pip install --no-cache-dir -r requirements.txt
+--> Using cache fdece5f68d3f727a906e6ea2e27088c458b65924583bcb548b45ef1a699fb93e
+--> fdece5f68d3
+STEP 4/4: COPY main.py ./
+--> 0cfcf5a75ce
+"""
+DOCKER_BUILD = """\
+#5 [1/4] FROM docker.io/library/python:3.13.5-slim-bookworm@sha256:aa
+#5 DONE 0.0s
+#7 [2/4] COPY requirements.txt .
+#7 CACHED
+#8 [3/4] RUN pip install --no-cache-dir -r requirements.txt
+#8 CACHED
+#9 [4/4] COPY main.py ./
+#9 DONE 0.1s
+"""
+
+
+@pytest.mark.parametrize("output", [PODMAN_BUILD, DOCKER_BUILD], ids=["podman", "docker"])
+def test_build_output_says_which_steps_came_from_the_cache(output: str) -> None:
+    steps = containers.build_steps(output)
+    assert [cached for _, cached in steps] == [False, True, True, False]
+    assert steps[2][0] == "RUN pip install --no-cache-dir -r requirements.txt"
+    assert steps[3][0] == "COPY main.py ./"
