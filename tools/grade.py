@@ -64,6 +64,10 @@ def table(
             why = None if solved else first_failure(results, task.id)
             if why:
                 lines.append(textwrap.indent(why, "        "))
+        not_run = grading.skipped(results, chapter)
+        if not_run:
+            lines.append(f"  not run here ({len(not_run)}; they take nothing away):")
+            lines += [f"        {r.name}: {(r.message or '').strip()}" for r in not_run]
         given = [r for r in results if r.chapter == chapter and r.task is None]
         broken = [r for r in given if r.status in {"fail", "error"}]
         if broken:

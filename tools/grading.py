@@ -33,6 +33,7 @@ class Result:
     task: str | None
     status: str  # "pass", "fail", "error" or "skip"
     message: str | None = None
+    needs_engine: bool = False  # marked `docker`: it skips where no container engine runs
 
 
 @dataclass
@@ -157,6 +158,21 @@ def finish(
 
 
 def passed(results: list[Result], task: str) -> bool:
-    """A task is solved when it has checks and every one of them passes."""
+    """A task is solved when some of its checks ran and every one that ran passes.
+
+    Only a check that needs a container engine may be skipped (where none runs) without
+    taking anything away; the report lists it (`skipped`). Any other skip counts as not
+    passed: code under test that makes a check skip (`pytest.skip` raised from a route) must
+    not pass a task."""
     own = [result for result in results if result.task == task]
-    return bool(own) and all(result.status == "pass" for result in own)
+    ran = [result for result in own if not (result.status == "skip" and result.needs_engine)]
+    return bool(ran) and all(result.status == "pass" for result in ran)
+
+
+def skipped(results: list[Result], chapter: str) -> list[Result]:
+    """The checks that needed a container engine and could not run here."""
+    return [
+        result
+        for result in results
+        if result.chapter == chapter and result.status == "skip" and result.needs_engine
+    ]

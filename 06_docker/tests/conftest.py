@@ -3,12 +3,19 @@
 The shared ones (`client`, `api`, `expect`, `app`) come from tools/testkit/plugin.py. The
 checks of `Settings` load the app into the test process with a clean environment: no
 setting leaks in from the machine running the tests.
+
+`engine` and `chapter_image` are for the checks that build and run the image for real
+(tools/containers.py): the engine and its base image are found once, and this folder's image
+is built once per pytest run, then removed.
 """
 
-from collections.abc import Callable
+import sys
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import containers
 import pytest
 
 from testkit import inprocess
@@ -33,3 +40,25 @@ def load_app(clean_env: pytest.MonkeyPatch) -> Callable[[], Any]:
 @pytest.fixture
 def app(load_app: Callable[[], Any]) -> Any:
     return load_app()
+
+
+@pytest.fixture(scope="session")
+def engine() -> containers.Engine:
+    engine = containers.require()
+    try:
+        base = containers.ensure_base(engine)
+    except containers.Unavailable as error:
+        containers.skip_or_fail(str(error))
+        raise
+    if base.seconds:
+        print(f"\nbase image: {base.describe()}, ready in {base.seconds:.0f} s", file=sys.stderr)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def chapter_image(engine: containers.Engine) -> Iterator[containers.Built]:
+    """This chapter's image, built from this folder as `docker build` builds it."""
+    tag = f"localhost/chapter06-api-test:{uuid.uuid4().hex[:8]}"
+    built = containers.build(engine, CHAPTER_DIR, tag)
+    yield built
+    engine.run("rmi", "--force", tag, check=False)

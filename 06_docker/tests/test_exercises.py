@@ -7,18 +7,28 @@ Each task is checked by what its files do, not by how they are written:
 - the Dockerfile is read as `docker build .` reads it (comments out, `ARG` and `ENV` values
   substituted, the last stage is the image), so a label taken from a build argument counts;
 - the smoke service's command is run for real against your app, with `api` resolving to it,
-  and against an API that is down: it must succeed on the first and fail on the second.
+  and against an API that is down: it must succeed on the first and fail on the second;
+- with a container engine (tools/containers.py: Docker, or podman), also as the engine does it:
+  the image is built and its labels read back, and compose.yaml is brought up, the API waited
+  for until healthy, then smoke run and its exit code read. Without one, these checks are
+  skipped (the report lists them) and the checks above grade the task alone.
 
 Run one task's checks with pytest -m "task(id='ch06.ex2')", or all of them with `make test-6`.
 """
 
 import http.server
+import socket
+import subprocess
 import threading
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import containers
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -126,6 +136,24 @@ def test_image_version_label_matches_the_app() -> None:
         )
 
 
+@pytest.mark.task(id="ch06.ex2")
+@pytest.mark.slow
+@pytest.mark.docker
+def test_built_image_carries_the_labels(
+    engine: containers.Engine, chapter_image: containers.Built
+) -> None:
+    labels = containers.labels(engine, chapter_image.tag)
+    title = labels.get("org.opencontainers.image.title")
+    version = labels.get("org.opencontainers.image.version")
+    if not title or version != "1.0.0":
+        raise Mismatch(
+            f"Built by {engine.name} from your Dockerfile, the image's labels are not right: "
+            "org.opencontainers.image.title (not empty) and org.opencontainers.image.version "
+            "1.0.0 are needed.\n"
+            f"  got:      {labels or 'no labels'}"
+        )
+
+
 def smoke_service() -> dict[str, Any]:
     smoke = compose.services(CHAPTER / "compose.yaml").get("smoke")
     if not isinstance(smoke, dict):
@@ -212,6 +240,115 @@ def test_smoke_command_fails_when_the_api_fails(failing_api: int) -> None:
             "(urllib.request.urlopen raises on an error status: let it).\n"
             f"  command:  {compose.argv(smoke)}\n  got:      {ran(result)}"
         )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def compose_copy(folder: Path, port: int, tag: str) -> Path:
+    """The chapter with its compose.yaml as written, but for the API's host port (a free one)
+    and the name of the image compose builds (one of the test's own)."""
+    copy = copy_chapter(CHAPTER, folder)
+    data = yaml.safe_load((copy / "compose.yaml").read_text())
+    for service in data["services"].values():
+        if isinstance(service, dict) and "build" in service:
+            service["image"] = tag
+            service["ports"] = [f"127.0.0.1:{port}:8000"]
+    (copy / "compose.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    return copy
+
+
+def container_of(engine: containers.Engine, project: str, service: str) -> str:
+    found = engine.run(
+        "ps", "-a", "--format", "{{.ID}}",
+        "--filter", f"label=com.docker.compose.project={project}",
+        "--filter", f"label=com.docker.compose.service={service}",
+    )  # fmt: skip
+    ids = found.stdout.split()
+    if not ids:
+        raise Mismatch(f"compose started no container for the service {service}")
+    return ids[0]
+
+
+def healthcheck_argv(service: dict[str, Any]) -> list[str]:
+    test = (service.get("healthcheck") or {}).get("test") or []
+    if isinstance(test, str):
+        return ["sh", "-c", test]
+    if test and test[0] == "CMD-SHELL":
+        return ["sh", "-c", " ".join(test[1:])]
+    return list(test[1:]) if test and test[0] == "CMD" else []
+
+
+@pytest.mark.task(id="ch06.ex3")
+@pytest.mark.slow
+@pytest.mark.docker
+def test_compose_up_runs_smoke_once_the_api_is_healthy(
+    engine: containers.Engine, tmp_path: Path
+) -> None:
+    smoke_service()
+    if not engine.compose:
+        containers.skip_or_fail(
+            f"{engine.name} has no compose here (podman-compose, or Docker Compose)"
+        )
+    port, tag = free_port(), f"localhost/chapter06-compose-test:{uuid.uuid4().hex[:8]}"
+    copy = compose_copy(tmp_path / "chapter", port, tag)
+    project = f"ch06test{uuid.uuid4().hex[:8]}"
+
+    def run_compose(*args: str, timeout: float = 600) -> Any:
+        command = engine.compose_argv("-p", project, *args)
+        return subprocess.run(
+            command, cwd=copy, env=engine.env(), capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )  # fmt: skip
+
+    try:
+        up = run_compose("up", "-d", "--build", "api")
+        if up.returncode != 0:
+            raise Mismatch(f"compose up api failed: {ran(up)}")
+        api = container_of(engine, project, "api")
+        # Podman schedules health checks with systemd, which is not there: run compose's
+        # health check command in the API's container until it passes, as the engine would.
+        probe = healthcheck_argv(services_of(copy)["api"])
+        deadline, healthy = time.monotonic() + 60, False
+        while probe and not healthy and time.monotonic() < deadline:
+            healthy = engine.run("exec", api, *probe, check=False).returncode == 0
+            time.sleep(0 if healthy else 1)
+        if not healthy:
+            raise Mismatch(f"the API's health check never passed: {probe}")
+        smoke = run_compose("up", "-d", "--no-deps", "smoke")
+        if smoke.returncode != 0:
+            raise Mismatch(f"compose up smoke failed: {ran(smoke)}")
+        smoke_id = container_of(engine, project, "smoke")
+        exit_code = engine.run("wait", smoke_id, timeout=120).stdout.strip().splitlines()[-1]
+        logs = engine.run("logs", smoke_id, check=False)
+        api_log = engine.run("logs", api, check=False)
+        if exit_code != "0":
+            raise Mismatch(
+                "Run by compose once the API was healthy, smoke must end with exit code 0.\n"
+                f"  got:      exit code {exit_code}, output: {(logs.stdout + logs.stderr)[-600:]}"
+            )
+        calls = [
+            line
+            for line in (api_log.stdout + api_log.stderr).splitlines()
+            if '"GET /health' in line and "127.0.0.1" not in line
+        ]
+        if not calls:
+            raise Mismatch("smoke ended with 0, but the API saw no /health call from it")
+    finally:
+        run_compose("down", "-t", "3", timeout=120)
+        engine.run("network", "rm", f"{project}_default", check=False)
+        engine.run("rmi", "--force", tag, check=False)
+    left = engine.run(
+        "ps", "-a", "-q", "--filter", f"label=com.docker.compose.project={project}"
+    ).stdout.split()
+    assert not left, f"compose down left containers: {left}"
+
+
+def services_of(folder: Path) -> dict[str, Any]:
+    return compose.services(folder / "compose.yaml")
 
 
 @pytest.mark.parametrize(

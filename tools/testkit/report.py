@@ -3,7 +3,8 @@
 The grader starts pytest with `-p testkit.report` and hands it the pipe's writing end (its
 number in COURSE_REPORT_FD, passed with `pass_fds`); nothing else inherits that pipe, and the
 app under test runs in a process of its own that never sees it. Each line:
-`{"name", "chapter", "task", "status": "pass" | "fail" | "error" | "skip", "message"}`.
+`{"name", "chapter", "task", "status": "pass" | "fail" | "error" | "skip", "message",
+"needs_engine"}` (`needs_engine`: the check is marked `docker`).
 """
 
 import json
@@ -16,6 +17,7 @@ MESSAGE_LIMIT = 2000
 _stream: Any = None
 _results: dict[str, dict[str, Any]] = {}
 _tasks: dict[str, str | None] = {}
+_engine_checks: set[str] = set()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -30,6 +32,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         marker = item.get_closest_marker("task")
         _tasks[item.nodeid] = marker.kwargs.get("id") if marker else None
+        if item.get_closest_marker("docker"):
+            _engine_checks.add(item.nodeid)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -41,6 +45,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             "task": _tasks.get(report.nodeid),
             "status": "pass",
             "message": None,
+            "needs_engine": report.nodeid in _engine_checks,
         }
         _results[report.nodeid] = result
     if report.failed and result["status"] == "pass":
