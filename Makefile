@@ -65,7 +65,7 @@ help: ## List the targets
 ifneq ($(INSTRUCTORS),)
 	@echo
 	@echo "Instructors:"
-	@echo "  student-edition     Write the student edition to DEST=dist/student-edition"
+	@echo "  student-edition     Write the student edition to DEST=dist/student-edition (LANG=ko: Korean)"
 	@echo "  gradescope          Write Gradescope's autograder.zip to dist/gradescope/"
 	@echo "  grade-class SUBMISSIONS=dir   Grade every submission in dir with the edition's checks"
 	@echo "  mutants             Mutation testing of the solutions (all chapters or CHAPTER=N; ~15 min)"
@@ -199,9 +199,12 @@ snapshots:
 screenshots: $(CORE_STAMP) $(MODEL_STAMP)
 	$(PY) tools/browser/screenshots.py
 
+# `make student-edition LANG=ko` asks for the Korean edition, whatever LC_ALL says; without
+# LANG= on the command line, tools/messages.py's choice (COURSE_LANG, then the locale) holds.
+EDITION_LANGUAGE = $(if $(filter command line,$(origin LANG)),--language "$(LANG)")
 student-edition: $(CORE_STAMP)
 	@test -n "$(INSTRUCTORS)" || { echo "error: this is the student edition already." >&2; exit 1; }
-	$(PY) tools/student_edition.py "$(DEST)"
+	$(PY) tools/student_edition.py $(EDITION_LANGUAGE) "$(DEST)"
 
 gradescope: student-edition
 	$(PY) tools/gradescope.py "$(DEST)" dist/gradescope/autograder.zip

@@ -1,5 +1,6 @@
 """Helpers for the checks in tools/ that start a real server."""
 
+import os
 import socket
 import subprocess
 import time
@@ -31,3 +32,9 @@ def get_when_up() -> Callable[[str, subprocess.Popen[str]], httpx.Response]:
                 time.sleep(0.2)
 
     return get
+
+
+# The checks here read what the student's commands print in English, the default; a Korean
+# locale or COURSE_LANG of the machine that runs them must not change it. A check of the
+# Korean messages sets COURSE_LANG=ko itself.
+os.environ["COURSE_LANG"] = "en"

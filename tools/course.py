@@ -11,9 +11,12 @@ Every graded exercise of a lesson starts like this, and its hint follows it:
 Nothing here is a list to keep up to date: chapters are the `NN_*` folders, tasks are what
 their lessons announce. Used by `make grade`, `make progress` and the instructor's checks.
 
-Only the English lesson, `README.md`, is read. A translation beside it (`README.ko.md`) repeats
-the same task lines, in its own words but with the same ids and points; it is never read here,
-and tools/test_korean_edition.py checks that it keeps in step.
+The English lesson, `README.md`, announces the tasks: which chapters there are and which tasks
+they hold is read from it alone. A translation beside it (`README.ko.md`) repeats the same task
+lines, in its own words but with the same ids and points (tools/test_korean_edition.py checks
+that it keeps in step); with `language="ko"`, the title, the text and the hint of a task come
+from it, for what the student's commands print (tools/messages.py). A chapter without a
+translation gives its English words.
 """
 
 import re
@@ -23,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "README.md"  # the English lesson: the one that announces the tasks
+TRANSLATIONS = {"ko": "README.ko.md"}  # a lesson's other editions, by language
 TASK_LINE = re.compile(
     r"^\d+\. \*\*(?P<title>[^*]+)\*\* \(`(?P<id>ch\d\d\.ex\d+)`, (?P<points>\d+) points?\)",
     re.M,
@@ -50,9 +54,19 @@ def chapter_of(task_id: str, root: Path = ROOT) -> str:
     return next(name for name in chapters(root) if name.startswith(prefix))
 
 
-def lesson_tasks(chapter: str, root: Path = ROOT) -> list[Task]:
-    """The graded tasks that chapter `chapter`'s lesson announces, in lesson order."""
-    lesson = (root / chapter / LESSON).read_text()
+def lesson_of(chapter: str, language: str = "en", root: Path = ROOT) -> str:
+    """The lesson a student of `language` reads: its path from the top, e.g.
+    `03_crud_path/README.ko.md`; the English lesson where there is no translation."""
+    translation = TRANSLATIONS.get(language)
+    if translation and (root / chapter / translation).is_file():
+        return f"{chapter}/{translation}"
+    return f"{chapter}/{LESSON}"
+
+
+def lesson_tasks(chapter: str, root: Path = ROOT, language: str = "en") -> list[Task]:
+    """The graded tasks that chapter `chapter`'s lesson announces, in lesson order, in the
+    words of its `language` edition (the English one's where there is none)."""
+    lesson = (root / lesson_of(chapter, language, root)).read_text()
     starts = list(TASK_LINE.finditer(lesson))
     tasks = []
     for index, match in enumerate(starts):
@@ -73,5 +87,5 @@ def lesson_tasks(chapter: str, root: Path = ROOT) -> list[Task]:
     return tasks
 
 
-def all_tasks(root: Path = ROOT) -> list[Task]:
-    return [task for chapter in chapters(root) for task in lesson_tasks(chapter, root)]
+def all_tasks(root: Path = ROOT, language: str = "en") -> list[Task]:
+    return [t for chapter in chapters(root) for t in lesson_tasks(chapter, root, language)]

@@ -16,6 +16,10 @@ task ids in `task_id` and per-task points in `tasks`), grade/junit.xml, and with
 `--gradescope FILE` Gradescope's results.json. The exit code is 0 when the grade was computed
 (whatever the score), 1 when it is void, 2 when the checks could not run.
 
+What it prints (and the messages in its reports) speaks the student's language, the task titles
+those of the lesson in that language (tools/messages.py); the reports' keys and statuses stay
+as their formats define them.
+
 Usage: python tools/grade.py [--submission DIR] [--output DIR] [--gradescope FILE] [CHAPTER ...]
 """
 
@@ -31,9 +35,16 @@ import course
 import grading
 import grading_tree
 import manifest
+import messages
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOWN_LINES = 14  # of a failed task's first message
+LANGUAGE = messages.language()
+TITLE_COLUMNS = 28  # a task's title is padded to this many terminal columns
+
+
+def say(key: str, **fields: object) -> str:
+    return messages.say(key, LANGUAGE, **fields)
 
 
 def first_failure(results: list[grading.Result], task: str) -> str | None:
@@ -45,7 +56,7 @@ def first_failure(results: list[grading.Result], task: str) -> str | None:
                 lines = [*lines[:SHOWN_LINES], "  ..."]
             test = result.name.rsplit("::", 1)[-1]
             return f"{test}:\n" + "\n".join(lines)
-    return None if any(r.task == task for r in results) else "its checks did not run"
+    return None if any(r.task == task for r in results) else say("grade.checks_did_not_run")
 
 
 def table(
@@ -58,9 +69,10 @@ def table(
             solved = grading.passed(results, task.id)
             earned += task.points if solved else 0
             possible += task.points
-            verdict = "passed" if solved else "failed"
+            verdict = say("grade.passed") if solved else say("grade.failed")
             got = task.points if solved else 0
-            lines.append(f"  {task.id}  {task.title:<28} {verdict}  {got}/{task.points}")
+            title = messages.pad(task.title, TITLE_COLUMNS)
+            lines.append(f"  {task.id}  {title} {verdict}  {got}/{task.points}")
             why = None if solved else first_failure(results, task.id)
             if why:
                 lines.append(textwrap.indent(why, "        "))
@@ -71,10 +83,12 @@ def table(
         given = [r for r in results if r.chapter == chapter and r.task is None]
         broken = [r for r in given if r.status in {"fail", "error"}]
         if broken:
-            lines.append(f"  checks of the given code: {len(broken)} of {len(given)} failed:")
+            lines.append(
+                "  " + say("grade.given_code_failed", failed=len(broken), count=len(given))
+            )
             lines += [f"        {r.name}" for r in broken]
         else:
-            lines.append(f"  checks of the given code: all {len(given)} passed")
+            lines.append("  " + say("grade.given_code_passed", count=len(given)))
     return lines, earned, possible
 
 
@@ -121,13 +135,13 @@ def gradescope(
                 "score": task.points if solved else 0,
                 "max_score": task.points,
                 "status": "passed" if solved else "failed",
-                "output": why or ("All checks pass." if solved else "\n".join(void)),
+                "output": why or (say("grade.all_checks_pass") if solved else "\n".join(void)),
                 "visibility": "visible",
             }
         )
     document: dict[str, object] = {"tests": entries, "visibility": "visible"}
     if void:
-        document["output"] = "This grade does not count:\n" + "\n".join(void)
+        document["output"] = say("grade.does_not_count") + "\n" + "\n".join(void)
         document["score"] = 0
     return document
 
@@ -137,16 +151,11 @@ def handout_problems(submission: Path) -> list[str]:
     expected = manifest.load(ROOT)
     if expected is None:
         return []  # the instructor's repository: no manifest, nothing to compare with
-    found = manifest.differences(ROOT, expected)
+    found = manifest.differences(ROOT, expected, LANGUAGE)
     if not found:
         return []
-    if submission == ROOT:
-        return ["These files differ from the handout, so this grade does not count:"] + [
-            f"  {line}" for line in found
-        ]
-    return ["The handout used to grade differs from its own manifest:"] + [
-        f"  {line}" for line in found
-    ]
+    why = say("grade.changed_files_void" if submission == ROOT else "grade.handout_differs")
+    return [why] + [f"  {line}" for line in found]
 
 
 def main() -> int:
@@ -159,7 +168,7 @@ def main() -> int:
     submission = arguments.submission.resolve()
     output = (arguments.output or submission / "grade").resolve()
     chapters = arguments.chapters or course.chapters(ROOT)
-    tasks = [t for t in course.all_tasks(ROOT) if t.chapter in chapters]
+    tasks = [t for t in course.all_tasks(ROOT, LANGUAGE) if t.chapter in chapters]
     void = handout_problems(submission)
 
     with tempfile.TemporaryDirectory(prefix="course-grade-") as folder:
@@ -169,14 +178,17 @@ def main() -> int:
     results = [result for batch in batches for result in batch.results]
     edited_workflow = [name for name in tree.replaced if name.startswith(".github/")]
     if edited_workflow and submission != ROOT:
-        void += ["The workflow that grades was edited, so this grade does not count:"]
+        void += [say("grade.workflow_edited")]
         void += [f"  {name}" for name in edited_workflow]
     if changed:
-        void += ["The code under test changed the grader's files while it ran:"]
+        void += [say("grade.grader_changed")]
         void += [f"  {name}" for name in changed]
     broken = [batch for batch in batches if batch.broken]
     problems = [
-        f"pytest could not run {b.chapter}'s checks ({b.selection}, exit code {b.exit_code}):\n"
+        say(
+            "grade.pytest_could_not_run", chapter=b.chapter, selection=b.selection, code=b.exit_code
+        )
+        + "\n"
         + b.output[-3000:]
         for b in broken
     ]
@@ -200,15 +212,15 @@ def main() -> int:
     print("\n".join(lines))
     unused = [*tree.ignored, *[name for name in tree.replaced if name not in edited_workflow]]
     if unused and submission != ROOT:
-        print("\nNot used (the handout's copies decide the grade):")
+        print("\n" + say("grade.not_used_handout"))
         print("\n".join(f"  {name}" for name in unused))
     elif tree.ignored:
-        print("\nNot used by the grade (files that would steer pytest):")
+        print("\n" + say("grade.not_used_steering"))
         print("\n".join(f"  {name}" for name in tree.ignored))
-    print(f"\nTotal: {earned}/{possible} points.")
+    print("\n" + say("grade.total", earned=earned, possible=possible))
     if message:
         print(message)
-    print(f"Report: {output / 'results.json'} and {output / 'junit.xml'}")
+    print(say("grade.report", results=output / "results.json", junit=output / "junit.xml"))
     if problems:
         return 2
     return 1 if void else 0

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import messages
+
 # What a grading pytest process inherits; nothing of PYTEST_* or PYTHON* from the caller.
 PASSED_ON = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "CI", "TERM")
 # Plugins the checks need, named because autoloading is off.
@@ -146,7 +148,7 @@ def finish(
 ) -> None:
     if process.poll() is None:
         os.killpg(process.pid, 9)
-        batch.output = f"stopped after {RUN_WITHIN_S} s\n"
+        batch.output = messages.say("grade.stopped_after", seconds=RUN_WITHIN_S) + "\n"
     assert process.stdout is not None
     batch.output += process.stdout.read().decode(errors="replace")
     batch.exit_code = process.wait()

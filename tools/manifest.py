@@ -11,6 +11,8 @@ import os
 import re
 from pathlib import Path
 
+import messages
+
 NAME = "grading-manifest.json"
 # A lesson in any language: README.md, and its translations such as README.ko.md.
 LESSON = re.compile(r"README(\.[a-z]{2})?\.md")
@@ -88,10 +90,13 @@ def extra_files(root: Path, expected: dict[str, str]) -> list[str]:
     return sorted(found)
 
 
-def differences(root: Path, expected: dict[str, str] | None = None) -> list[str]:
+def differences(
+    root: Path, expected: dict[str, str] | None = None, language: str = "en"
+) -> list[str]:
     """One line per file that differs from the handout: changed, missing or added.
 
-    `expected` is the handout's manifest; by default, the one in `root`.
+    `expected` is the handout's manifest; by default, the one in `root`. The lines' labels are
+    in `language` (tools/messages.py).
     """
     expected = expected if expected is not None else load(root)
     if expected is None:
@@ -100,8 +105,9 @@ def differences(root: Path, expected: dict[str, str] | None = None) -> list[str]
     for name, digest in sorted(expected.items()):
         path = root / name
         if not path.is_file():
-            lines.append(f"missing: {name}")
+            lines.append(messages.say("manifest.missing", language, name=name))
         elif checksum(path) != digest:
-            lines.append(f"changed: {name}")
-    lines += [f"added:   {name}" for name in extra_files(root, expected)]
+            lines.append(messages.say("manifest.changed", language, name=name))
+    added = extra_files(root, expected)
+    lines += [messages.say("manifest.added", language, name=name) for name in added]
     return lines

@@ -3,7 +3,8 @@
 It runs only the task checks, as `make grade` runs them but with the quick loop's number of
 generated runs (`make test-N`'s), so it answers in seconds. Chapter
 07's checks need PyTorch, which chapters 01-06 never install: until it is there, chapter
-07's tasks show as "not checked yet", with the command that installs it.
+07's tasks show as "not checked yet", with the command that installs it. It speaks the
+student's language (tools/messages.py).
 """
 
 import importlib.util
@@ -16,18 +17,23 @@ from pathlib import Path
 import course
 import grading
 import grading_tree
+import messages
 
 ROOT = Path(__file__).resolve().parents[1]
 NEEDS_PYTORCH = "07_model_serving"
 
 
-def points(number: int) -> str:
-    return f"{number} point{'s' if number != 1 else ''}"
-
-
 def main() -> int:
     os.chdir(ROOT)
-    tasks = course.all_tasks(ROOT)
+    language = messages.language()
+
+    def say(key: str, **fields: object) -> str:
+        return messages.say(key, language, **fields)
+
+    def points(count: int) -> str:
+        return messages.points(count, language)
+
+    tasks = course.all_tasks(ROOT, language)
     chapters = course.chapters(ROOT)
     has_pytorch = importlib.util.find_spec("torch") is not None
     checked = [c for c in chapters if has_pytorch or c != NEEDS_PYTORCH]
@@ -38,14 +44,16 @@ def main() -> int:
     solved = {task.id for task in tasks if grading.passed(results, task.id)}
     earned = sum(task.points for task in tasks if task.id in solved)
     total = sum(task.points for task in tasks)
-    print(f"Solved {len(solved)} of {len(tasks)} tasks: {earned} of {points(total)}.")
+    count = len(tasks)
+    print(
+        say("progress.solved", solved=len(solved), count=count, earned=earned, total=points(total))
+    )
     for chapter in chapters:
         if chapter not in checked:
-            state = "not checked yet: needs PyTorch, which `make test-7` installs (once)"
-            print(f"  {chapter:<22} {state}")
+            print(f"  {chapter:<22} {say('progress.needs_pytorch')}")
             continue
         marks = [
-            f"{task.id} {'done' if task.id in solved else 'todo'}"
+            f"{task.id} {say('task.done') if task.id in solved else say('task.todo')}"
             for task in tasks
             if task.chapter == chapter
         ]
@@ -53,19 +61,26 @@ def main() -> int:
     upcoming = [task for task in tasks if task.id not in solved and task.chapter in checked]
     if not upcoming:
         if len(checked) < len(chapters):
-            print("Every task checked so far is solved. Run `make test-7` to go on with 07.")
+            print(say("progress.all_checked_solved"))
         else:
-            print("Every task is solved. Run `make grade` for the full report.")
+            print(say("progress.all_solved"))
         return 0
     task = upcoming[0]
     number = int(task.chapter[:2])
-    print(f"\nNext: {task.id}, {task.title} ({points(task.points)}), in {task.chapter}/README.md")
-    if task.hint:
-        print("Hint:\n" + textwrap.indent(task.hint, "  "))
+    lesson = course.lesson_of(task.chapter, language, ROOT)
     print(
-        f"Check it with `make check TASK={task.id}`, or `make watch-{number}` to re-run "
-        "the chapter's checks on each save."
+        "\n"
+        + say(
+            "progress.next",
+            task=task.id,
+            title=task.title,
+            points=points(task.points),
+            lesson=lesson,
+        )
     )
+    if task.hint:
+        print(say("progress.hint") + "\n" + textwrap.indent(task.hint, "  "))
+    print(say("progress.check_it", task=task.id, number=number))
     return 0
 
 

@@ -7,6 +7,8 @@ handout holds is restored; files you added stay. What it replaces is first copie
 skips the question); without one (an editor's task runner) it goes ahead, since the backup
 keeps your work.
 
+It speaks the student's language (tools/messages.py).
+
 Usage: python tools/reset_chapter.py CHAPTER_FOLDER
 """
 
@@ -20,9 +22,15 @@ import time
 from pathlib import Path
 
 import manifest
+import messages
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKUPS = ROOT / ".course" / "backups"
+LANGUAGE = messages.language()
+
+
+def say(key: str, **fields: object) -> str:
+    return messages.say(key, LANGUAGE, **fields)
 
 
 def git(*arguments: str) -> str:
@@ -53,13 +61,13 @@ def handout_commit() -> str:
 def main() -> int:
     chapter = sys.argv[1]
     if manifest.load(ROOT) is None:
-        print("make reset-N works in the student edition; here it would erase the solutions.")
+        print(say("reset.instructors"))
         return 1
     try:
         handout = handout_commit()
         files = git("ls-tree", "-r", "--name-only", handout, "--", chapter).splitlines()
     except (subprocess.CalledProcessError, FileNotFoundError, IndexError):
-        print("make reset-N needs the edition's git history (it holds the handout).")
+        print(say("reset.needs_history"))
         return 1
     changed = [
         name
@@ -71,13 +79,13 @@ def main() -> int:
         ).stdout
     ]
     if not changed:
-        print(f"{chapter}/ is as it was handed out: nothing to reset.")
+        print(say("reset.nothing_to_do", chapter=chapter))
         return 0
-    print(f"This puts {len(changed)} file(s) of {chapter}/ back as they were handed out:")
+    print(say("reset.plan", count=len(changed), chapter=chapter))
     print("\n".join(f"  {name}" for name in changed))
     asks = os.environ.get("YES") != "1" and sys.stdin.isatty()
-    if asks and input("Your versions go to a backup first. Type yes to go on: ").strip() != "yes":
-        print("Nothing changed.")
+    if asks and input(say("reset.ask")).strip() != "yes":
+        print(say("reset.nothing_changed"))
         return 1
     backup = BACKUPS / f"{chapter}-{time.strftime('%Y%m%d-%H%M%S')}"
     for name in changed:
@@ -85,7 +93,7 @@ def main() -> int:
             (backup / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, backup / name)
     git("checkout", handout, "--", *changed)
-    print(f"{chapter}/ is back to its starter files. Your versions: {backup.relative_to(ROOT)}/")
+    print(say("reset.done", chapter=chapter, backup=backup.relative_to(ROOT)))
     return 0
 
 

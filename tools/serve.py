@@ -17,6 +17,7 @@ from pathlib import Path
 import uvicorn
 from chapter_app import CHAPTER_VARIABLE, DEMO_VARIABLE
 from demo_seeds import SEEDS_FILE, read_seed_requests
+from messages import say
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / "tools"
@@ -46,9 +47,8 @@ def start_failure(chapter: Path, demo: bool) -> str | None:
         if verdict.is_file():
             return verdict.read_text().strip()
         output = (result.stdout + result.stderr).strip().splitlines()
-        return f"the start-up check exited with code {result.returncode}: " + " | ".join(
-            output[-3:]
-        )
+        shown = " | ".join(output[-3:])
+        return say("serve.start_check_failed", code=result.returncode, output=shown)
 
 
 def print_addresses(chapter: Path, host: str, port: int, demo: bool) -> None:
@@ -56,14 +56,15 @@ def print_addresses(chapter: Path, host: str, port: int, demo: bool) -> None:
     shown = "127.0.0.1" if host == "0.0.0.0" else f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
     if demo:
-        print(f"Demo of {chapter.name} - stop with Ctrl+C")
-        print(f"  Open on the projector: {base}/docs")
+        print(say("serve.demo", chapter=chapter.name))
+        print(say("serve.projector", url=f"{base}/docs"))
         if seeds := len(read_seed_requests(chapter)):
-            print(f"  Demo records: {seeds} requests from {chapter.name}/{SEEDS_FILE}", flush=True)
+            path = f"{chapter.name}/{SEEDS_FILE}"
+            print(say("serve.demo_records", count=seeds, path=path), flush=True)
         else:
-            print(f"  Demo records: none (no {SEEDS_FILE} in this chapter)", flush=True)
+            print(say("serve.no_demo_records", name=SEEDS_FILE), flush=True)
         return
-    print(f"Serving {chapter.name} - stop with Ctrl+C")
+    print(say("serve.serving", chapter=chapter.name))
     print(f"  API:        {base}/")
     print(f"  Swagger UI: {base}/docs")
     print(f"  ReDoc:      {base}/redoc", flush=True)
@@ -79,14 +80,11 @@ def main() -> None:
 
     chapter = ROOT / args.chapter
     if not args.chapter or not (chapter / "main.py").is_file():
-        sys.exit(f"error: no chapter at '{args.chapter}'. Use make chapter-N with N from 1 to 7.")
+        sys.exit(say("serve.no_chapter", chapter=args.chapter))
     if not port_is_free(args.host, args.port):
-        sys.exit(
-            f"error: port {args.port} on {args.host} is already in use (another chapter still "
-            f"running?). Stop it with Ctrl+C, or pick another: make chapter-N PORT={args.port + 1}"
-        )
+        sys.exit(say("serve.port_in_use", port=args.port, host=args.host, other=args.port + 1))
     if (reason := start_failure(chapter, args.demo)) is not None:
-        sys.exit(f"error: {chapter.name} did not start: {reason}")
+        sys.exit(say("serve.did_not_start", chapter=chapter.name, reason=reason))
 
     print_addresses(chapter, args.host, args.port, args.demo)
     sys.stdout.flush()

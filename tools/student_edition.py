@@ -6,7 +6,14 @@ its own README, a GitHub Actions workflow that grades each push (with Classroom 
 task), a manifest of the checksums of every file that grades, and a git repository with one
 commit whose author and date are fixed: the same source gives the same bytes and commit.
 
-Usage: python tools/student_edition.py [OUTPUT_DIR]   (default: dist/student-edition)
+In Korean (`--language ko`; by default the language tools/messages.py chooses, so that
+`make student-edition LANG=ko` and `COURSE_LANG=ko make student-edition` give it too), the
+edition's README is tools/edition/README.ko.md, and a file `COURSE_LANG` holding `ko` makes
+the student's commands speak Korean whatever the student's locale. Everything else is the same
+as the English edition's: the lessons of both languages, the checks, the tools.
+
+Usage: python tools/student_edition.py [--language en|ko] [OUTPUT_DIR]
+       (default: dist/student-edition)
 """
 
 import argparse
@@ -18,10 +25,13 @@ from pathlib import Path
 import classroom_workflow
 import course
 import manifest
+import messages
 import variants
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "tools" / "edition"
+# The README the student edition gets, by language: in tools/edition/, written as README.md.
+READMES = {"en": "README.md", "ko": "README.ko.md"}
 # The instructor's own tools, checks and CI stay behind; the edition gets its own README and CI.
 INSTRUCTOR_ONLY = {
     ".ci/run",
@@ -57,7 +67,7 @@ def shipped(relative: Path) -> bool:
     return not (name in INSTRUCTOR_ONLY or instructors_tools or variants.instructor_only(relative))
 
 
-def write_files(output: Path) -> None:
+def write_files(output: Path, language: str = "en") -> None:
     rewritten: list[Path] = []
     chapters = set(course.chapters(ROOT))
     for relative in variants.tracked_files(ROOT):
@@ -68,7 +78,9 @@ def write_files(output: Path) -> None:
     for chapter in sorted(chapters):
         rewritten += variants.write_chapter(chapter, output)
     variants.remove_unused_imports(rewritten)
-    shutil.copyfile(TEMPLATES / "README.md", output / "README.md")
+    shutil.copyfile(TEMPLATES / READMES[language], output / "README.md")
+    if language != "en":
+        (output / messages.SETTING).write_text(language + "\n")
 
 
 def normalise_modes(output: Path) -> None:
@@ -90,11 +102,11 @@ def commit(output: Path) -> None:
         subprocess.run(["git", *command], cwd=output, env=env, check=True)
 
 
-def build(output: Path) -> None:
+def build(output: Path, language: str = "en") -> None:
     if output.exists():
         shutil.rmtree(output)
     output.mkdir(parents=True)
-    write_files(output)
+    write_files(output, language)
     files = [p.relative_to(output) for p in output.rglob("*") if p.is_file()]
     pin = manifest.write(output, files)
     workflow = output / manifest.WORKFLOW
@@ -107,10 +119,17 @@ def build(output: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output", type=Path, nargs="?", default=ROOT / "dist" / "student-edition")
-    output = parser.parse_args().output.resolve()
-    build(output)
+    parser.add_argument("--language", help="en or ko (ko_KR.UTF-8 too); default: as messages.py")
+    arguments = parser.parse_args()
+    language = messages.language()
+    if arguments.language is not None:
+        language = messages.normalise(arguments.language) or ""
+        if language not in READMES:
+            parser.error(f"there is no {arguments.language!r} edition: use en or ko")
+    output = arguments.output.resolve()
+    build(output, language)
     tasks = course.all_tasks(ROOT)
-    print(f"Student edition written to {output}: {len(tasks)} tasks, one commit.")
+    print(f"Student edition ({language}) written to {output}: {len(tasks)} tasks, one commit.")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import course
+import messages
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["-p", "no:schemathesis", "-p", "no:hypothesispytest"]
@@ -64,9 +65,10 @@ def first_message(results: list[dict[str, object]], task: str) -> str | None:
     return None
 
 
-def find(task_id: str) -> course.Task:
-    known = {task.id: task for task in course.all_tasks(ROOT)}
+def find(task_id: str, language: str = "en") -> course.Task:
+    """The task `task_id`, in the words of the `language` edition of its lesson."""
+    known = {task.id: task for task in course.all_tasks(ROOT, language)}
     if task_id not in known:
         names = ", ".join(known)
-        raise SystemExit(f"error: there is no task {task_id!r}. The tasks are: {names}.")
+        raise SystemExit(messages.say("task.unknown", language, task=task_id, names=names))
     return known[task_id]

@@ -5,7 +5,8 @@ python tools/task_result.py [--results FILE] ch03.ex2   exit 0 when task ch03.ex
 python tools/task_result.py [--results FILE] --summary  the report as Markdown; exit 1 if
                                                        the grade is void
 
-FILE defaults to grade/results.json beside the tools folder (what `make grade` writes).
+FILE defaults to grade/results.json beside the tools folder (what `make grade` writes). It
+speaks the student's language (tools/messages.py): a Korean edition's summary is Korean.
 """
 
 import argparse
@@ -13,23 +14,35 @@ import json
 import sys
 from pathlib import Path
 
+import messages
+
 DEFAULT = Path(__file__).resolve().parents[1] / "grade" / "results.json"
+
+
+def say(key: str, **fields: object) -> str:
+    return messages.say(key, messages.language(), **fields)
 
 
 def summary(report: dict) -> int:
     tasks = report.get("tasks", [])
     earned = sum(task["earned"] for task in tasks)
     possible = sum(task["points"] for task in tasks)
-    counts = "does not count" if report["status"] == "error" else f"{earned}/{possible} points"
-    print(f"## Grade: {counts}\n")
-    print("| task | points |\n| --- | --- |")
+    void = report["status"] == "error"
+    counts = (
+        say("result.does_not_count")
+        if void
+        else say("result.points", earned=earned, possible=possible)
+    )
+    print(say("result.heading", counts=counts) + "\n")
+    print(say("result.table") + "\n| --- | --- |")
     for task in tasks:
         print(f"| {task['id']} | {task['earned']}/{task['points']} |")
     failing = [test for test in report["tests"] if test["status"] != "pass"]
     if failing:
-        print("\nFailing checks:\n")
+        print("\n" + say("result.failing_checks") + "\n")
         for test in failing:
-            print(f"- `{test['name']}` ({test.get('task_id', 'given code')}): {test['status']}")
+            owner = test.get("task_id", say("result.given_code"))
+            print(f"- `{test['name']}` ({owner}): {test['status']}")
     if report["message"]:
         print(f"\n```text\n{report['message']}\n```")
     return 1 if report["status"] == "error" else 0
@@ -41,7 +54,7 @@ def task(report: dict, task_id: str) -> int:
         if test["status"] != "pass":
             print(f"{test['name']}: {test['status']}\n{test['message']}\n")
     if report["status"] == "error":
-        print(f"The grade does not count:\n{report['message']}")
+        print(say("result.void") + "\n" + report["message"])
         return 1
     return 0 if own and all(test["status"] == "pass" for test in own) else 1
 
@@ -53,7 +66,7 @@ def main() -> int:
     parser.add_argument("task", nargs="?")
     arguments = parser.parse_args()
     if not arguments.results.is_file():
-        print(f"No report at {arguments.results}: the grader did not finish.")
+        print(say("result.no_report", path=arguments.results))
         return 1
     report = json.loads(arguments.results.read_text())
     if arguments.summary:

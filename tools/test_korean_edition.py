@@ -164,3 +164,37 @@ def test_a_korean_document_goes_where_its_english_one_goes(pair: tuple[str, str]
         ["git", "ls-files", "--error-unmatch", korean.as_posix()], cwd=ROOT, capture_output=True
     )
     assert tracked.returncode == 0, f"git add {korean}: the editions take tracked files only"
+
+
+def edition_readme_parts(path: str) -> list[tuple[int, str, str]]:
+    """The parts of a student README, a Korean edition's file names read as the English ones':
+    the Korean README links `01_first_steps/README.ko.md` where the English one links
+    `01_first_steps/README.md`."""
+    found = []
+    for part in lesson_parts.parts(read(path)):
+        text = part.text.replace(".ko.md", ".md") if part.kind in ("inline", "link") else part.text
+        if (part.section, part.kind, text) not in found:
+            found.append((part.section, part.kind, text))
+    return found
+
+
+def test_the_korean_student_readme_keeps_in_step_with_the_english_one() -> None:
+    """tools/edition/README.ko.md is the Korean student edition's README (tools/student_edition.py):
+    the same headings, code blocks, inline code and links, section by section, as the English
+    edition's, but for the Korean lessons and documents it points to instead."""
+    english, korean = "tools/edition/README.md", "tools/edition/README.ko.md"
+    english_parts, korean_parts = edition_readme_parts(english), edition_readme_parts(korean)
+    titles = lesson_parts.titles(read(english))
+    for section in range(len(titles)):
+        ours = [p for p in english_parts if p[0] == section]
+        theirs = [p for p in korean_parts if p[0] == section]
+        assert ours == theirs, (
+            f"{korean} has drifted from {english} in the section '{titles[section]}'.\n"
+            f"See the difference with:\n    {diff_command((english, korean))}"
+        )
+    assert len(english_parts) == len(korean_parts)
+    links = [p.text for p in lesson_parts.parts(read(korean)) if p.kind == "link"]
+    for target in links:
+        if not target.startswith("http"):
+            assert target.endswith(".ko.md"), f"{korean} links {target}: link the Korean edition"
+            assert (ROOT / target).is_file(), target

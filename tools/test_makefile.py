@@ -3,6 +3,7 @@
 `make -n` prints the commands a target would run, without running them.
 """
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -38,3 +39,18 @@ def test_docker_run_publishes_port() -> None:
     plan = planned("docker-run", "PORT=8123")
     assert "docker run -d --name chapter06-api -p 8123:8000 chapter06-api" in plan
     assert "Open http://localhost:8123/docs" in plan
+
+
+def test_student_edition_takes_lang_from_the_command_line_only() -> None:
+    korean = planned("student-edition", "LANG=ko")
+    assert 'tools/student_edition.py --language "ko" "dist/student-edition"' in korean
+    # LANG from the environment is no request for an edition: tools/messages.py's choice holds.
+    plain = subprocess.run(
+        ["make", "-n", "student-edition"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "LANG": "ko_KR.UTF-8"},
+    ).stdout
+    assert "--language" not in plain and 'tools/student_edition.py  "dist/student-edition"' in plain

@@ -228,3 +228,95 @@ def test_progress_shows_the_next_task_and_its_hint(submission: Path) -> None:
     assert first.hint.splitlines()[0] in done.stdout
     assert f"make check TASK={first.id}" in done.stdout
     assert "1 point" in done.stdout and "1 points" not in done.stdout
+
+
+@pytest.fixture(scope="module")
+def korean_edition(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("student-ko") / "edition"
+    student_edition.build(output, "ko")
+    return output
+
+
+def korean_run(folder: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    """A command of the Korean edition, in an English locale with no COURSE_LANG set: the
+    edition's own COURSE_LANG file decides."""
+    environment = {k: v for k, v in os.environ.items() if k not in {"COURSE_LANG", "LC_ALL"}}
+    environment |= {"LANG": "en_US.UTF-8", "LC_MESSAGES": "en_US.UTF-8"}
+    return subprocess.run(
+        [sys.executable, *command], cwd=folder, env=environment, capture_output=True, text=True
+    )
+
+
+def test_the_korean_edition_differs_only_in_its_readme_and_language(
+    edition: Path, korean_edition: Path
+) -> None:
+    english, korean = files_of(edition), files_of(korean_edition)
+    assert korean["README.md"] == (ROOT / "tools/edition/README.ko.md").read_bytes()
+    assert korean["COURSE_LANG"] == b"ko\n" and "COURSE_LANG" not in english
+    # The README is graded, so the manifest and the workflow that pins it differ too.
+    generated = {"README.md", "COURSE_LANG", manifest.NAME, manifest.WORKFLOW}
+    assert {
+        name for name in english.keys() | korean.keys() if english.get(name) != korean.get(name)
+    } == generated
+    assert manifest.differences(korean_edition) == []
+    assert git(korean_edition, "status", "--porcelain") == ""
+
+
+def test_the_korean_edition_is_reproducible(korean_edition: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    student_edition.build(again, "ko")
+    assert git(again, "rev-parse", "HEAD") == git(korean_edition, "rev-parse", "HEAD")
+
+
+def test_the_korean_readme_is_for_students_and_cites_only_what_it_holds(
+    korean_edition: Path,
+) -> None:
+    readme = (korean_edition / "README.md").read_text()
+    assert "solution" not in readme.lower() and "정답" not in readme
+    assert "시작하기" in readme and "[01_first_steps/README.ko.md]" in readme
+    for command in ("make chapter-1", "make test-N", "make watch-N", "make progress"):
+        assert command in readme
+    for target in re.findall(r"\]\(([^)#]+)", readme):
+        if not target.startswith("http"):
+            assert (korean_edition / target).exists(), target
+    for path in re.findall(r"`([\w./-]+\.(?:py|yml|json|md))`", readme):
+        assert (korean_edition / path).exists(), path
+
+
+def test_the_korean_edition_speaks_korean_whatever_the_locale(korean_edition: Path) -> None:
+    first = course.all_tasks(language="ko")[0]
+    done = korean_run(korean_edition, "tools/progress.py")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"과제 {len(course.all_tasks())}개 중 0개 해결" in done.stdout
+    assert (
+        f"다음 과제: {first.id}, {first.title} (1점), 01_first_steps/README.ko.md에 있습니다"
+        in (done.stdout)
+    )
+    assert first.hint.splitlines()[0] in done.stdout
+    assert "Solved" not in done.stdout and "Next:" not in done.stdout
+    english = subprocess.run(
+        [sys.executable, "tools/hint.py", first.id, "2"],
+        cwd=korean_edition,
+        env={**os.environ, "COURSE_LANG": "en"},
+        capture_output=True,
+        text=True,
+    )
+    assert ": hint 2 of 3" in english.stdout, "COURSE_LANG=en must still give English"
+
+
+def test_grade_speaks_korean_in_the_korean_edition(korean_edition: Path, tmp_path: Path) -> None:
+    submission = tmp_path / "submission"
+    shutil.copytree(korean_edition, submission)
+    tampered = submission / "01_first_steps" / "tests" / "test_main.py"
+    tampered.write_text(tampered.read_text() + "\n")
+    done = korean_run(submission, "tools/grade.py", "01_first_steps")
+    assert done.returncode == 1, done.stdout + done.stderr
+    title = course.lesson_tasks("01_first_steps", language="ko")[0].title
+    assert f"ch01.ex1  {title}" in done.stdout and "실패  0/1" in done.stdout
+    assert "처음부터 주어진 코드의 검사:" in done.stdout
+    assert "합계: 0/4점." in done.stdout
+    assert "다음 파일이 배포본과 달라서 이 점수는 인정되지 않습니다:" in done.stdout
+    assert "바뀜:   01_first_steps/tests/test_main.py" in done.stdout
+    assert "Total:" not in done.stdout and "passed" not in done.stdout
+    summary = korean_run(submission, "tools/task_result.py", "--summary")
+    assert summary.stdout.startswith("## 점수: 인정되지 않음\n"), summary.stdout

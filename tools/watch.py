@@ -4,6 +4,8 @@ After each run it shows where each task of the chapter stands, and the next one 
 with its first message. Watching is `watchfiles` (what uvicorn's --reload uses): it waits for
 changes without polling and runs the checks once per burst of saves. Ctrl+C stops it.
 
+It speaks the student's language (tools/messages.py).
+
 Usage: python tools/watch.py CHAPTER_FOLDER
 """
 
@@ -13,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import course
+import messages
 import task_checks
 from watchfiles import PythonFilter, watch
 
@@ -20,6 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # Besides .py files, chapter 06 grades its Dockerfile and compose.yaml.
 WATCHED_NAMES = {"Dockerfile", "compose.yaml", ".env"}
 SHOWN_LINES = 12
+LANGUAGE = messages.language()
+
+
+def say(key: str, **fields: object) -> str:
+    return messages.say(key, LANGUAGE, **fields)
 
 
 class ChapterFilter(PythonFilter):
@@ -30,25 +38,27 @@ class ChapterFilter(PythonFilter):
 def check(chapter: str) -> None:
     results = task_checks.run(chapter, quick=True)
     folder = Path(chapter).resolve()
-    tasks = course.lesson_tasks(folder.name, folder.parent)
+    tasks = course.lesson_tasks(folder.name, folder.parent, LANGUAGE)
     states = {task.id: task_checks.solved(results, task.id) for task in tasks}
     given = [r for r in results if r["task"] is None and r["status"] in {"fail", "error"}]
-    print("\n[watch] " + "   ".join(f"{t} {'done' if ok else 'todo'}" for t, ok in states.items()))
+    marks = [f"{t} {say('task.done') if ok else say('task.todo')}" for t, ok in states.items()]
+    print("\n[watch] " + "   ".join(marks))
     if given:
-        print(f"[watch] {len(given)} check(s) of the given code fail: your change broke them.")
+        print(say("watch.given_code_broken", count=len(given)))
     upcoming = [task for task in tasks if not states[task.id]]
     if upcoming:
         task = upcoming[0]
-        print(f"[watch] next: {task.id} {task.title} ({task.points} points)")
+        points = messages.points(task.points, LANGUAGE)
+        print(say("watch.next", task=task.id, title=task.title, points=points))
         message = task_checks.first_message(results, task.id)
         if message:
             lines = message.splitlines()
             shown = lines[:SHOWN_LINES] + (["..."] if len(lines) > SHOWN_LINES else [])
             print(textwrap.indent("\n".join(shown), "        "))
-        print(f"[watch] stuck? make hint TASK={task.id}")
+        print(say("watch.stuck", task=task.id))
     else:
-        print("[watch] every task of this chapter is solved.")
-    print(f"[watch] save a file in {chapter}/ to run the checks again; Ctrl+C stops.", flush=True)
+        print(say("watch.all_solved"))
+    print(say("watch.waiting", chapter=chapter), flush=True)
 
 
 def main() -> None:
@@ -56,7 +66,7 @@ def main() -> None:
     check(chapter)
     # debounce: saves closer together than this count as one; the checks run once after them.
     for _changes in watch(ROOT / chapter, watch_filter=ChapterFilter(), debounce=300, step=50):
-        print("\n[watch] change seen, running the checks again...\n", flush=True)
+        print("\n" + say("watch.change_seen") + "\n", flush=True)
         check(chapter)
 
 

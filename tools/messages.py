@@ -1,0 +1,321 @@
+"""What the student's commands say, in English or in Korean.
+
+`make hint`, `make check`, `make progress`, `make grade`, `make watch-N`, `make reset-N` and
+`make chapter-N` print through `say(key, ...)`: every message has an English and a Korean
+text here, with the same fields (tools/test_messages.py checks both). The language is the
+first of:
+
+1. the environment variable `COURSE_LANG` (`ko` or `en`), e.g. `COURSE_LANG=ko make progress`;
+2. the file `COURSE_LANG` at the top of the course, which a Korean student edition holds
+   (`make student-edition LANG=ko`);
+3. the locale: the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is set, as POSIX reads
+   them; `ko_KR.UTF-8` (or any value starting with `ko`) is Korean;
+4. English.
+
+What a task asks, its title and its hint come from the lesson of that language: `README.ko.md`
+in Korean where the chapter has one (tools/course.py).
+"""
+
+import os
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LANGUAGES = ("en", "ko")
+SETTING = "COURSE_LANG"  # the variable, and the file at the top that a Korean edition holds
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def normalise(value: str) -> str | None:
+    """`ko`, `ko_KR.UTF-8`, `KO` -> "ko"; `en`, `en_US.UTF-8`, `C` -> "en"; other -> None."""
+    value = value.strip().lower()
+    if value.startswith("ko"):
+        return "ko"
+    if value.startswith("en") or value in {"c", "posix"} or value.startswith("c."):
+        return "en"
+    return None
+
+
+def language(environ: Mapping[str, str] | None = None, root: Path = ROOT) -> str:
+    """The language the student's commands speak: "en" or "ko" (see the module's doc)."""
+    environ = os.environ if environ is None else environ
+    if environ.get(SETTING, "").strip():
+        return normalise(environ[SETTING]) or "en"
+    setting = root / SETTING
+    if setting.is_file():
+        return normalise(setting.read_text()) or "en"
+    locale = next((environ[name] for name in LOCALE_VARIABLES if environ.get(name)), "")
+    return "ko" if normalise(locale) == "ko" else "en"
+
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # Points and the state of a task, in lists and sentences.
+    "points.one": {"en": "{count} point", "ko": "{count}점"},
+    "points.many": {"en": "{count} points", "ko": "{count}점"},
+    "task.done": {"en": "done", "ko": "완료"},
+    "task.todo": {"en": "todo", "ko": "남음"},
+    "task.unknown": {
+        "en": "error: there is no task {task!r}. The tasks are: {names}.",
+        "ko": "오류: 없는 과제입니다: {task!r}. 과제 목록: {names}.",
+    },
+    # make hint
+    "hint.name_the_task": {
+        "en": "Name the task: make hint TASK=ch03.ex2 (`make progress` names your next one).",
+        "ko": "과제를 지정하세요: make hint TASK=ch03.ex2 (다음 과제는 `make progress`로 확인).",
+    },
+    "hint.header": {
+        "en": "{task} {title}: hint {step} of {steps}",
+        "ko": "{task} {title}: 힌트 {step}/{steps}",
+    },
+    "hint.answer_goes_here": {"en": "Your answer goes here:", "ko": "답을 쓸 자리:"},
+    "hint.spot": {"en": "{path}, line {number}: {line}", "ko": "{path} {number}번째 줄: {line}"},
+    "hint.none": {
+        "en": "(The lesson has no hint for this task.)",
+        "ko": "(레슨에 이 과제의 힌트가 없습니다.)",
+    },
+    "hint.running": {"en": "Running the task's checks...", "ko": "과제의 검사를 실행하는 중..."},
+    "hint.solved": {
+        "en": "They all pass: this task is solved.",
+        "ko": "검사를 모두 통과했습니다. 이 과제는 해결했습니다.",
+    },
+    "hint.no_check_ran": {"en": "no check ran", "ko": "실행된 검사가 없습니다"},
+    "hint.first_failure": {
+        "en": "The first check that fails says:",
+        "ko": "처음으로 실패한 검사의 메시지:",
+    },
+    "hint.again": {
+        "en": "Stuck still? `make hint TASK={task}` again shows hint {step}.",
+        "ko": "아직 막혔나요? `make hint TASK={task}`를 한 번 더 실행하면 "
+        "{step}번째 힌트를 보여 줍니다.",
+    },
+    # make check
+    "check.name_the_task": {
+        "en": "Name the task: make check TASK=ch03.ex2 (`make progress` lists them).",
+        "ko": "과제를 지정하세요: make check TASK=ch03.ex2 (과제 목록은 `make progress`로 확인).",
+    },
+    "check.solved": {
+        "en": "{task} {title} ({points}): solved.",
+        "ko": "{task} {title} ({points}): 해결했습니다.",
+    },
+    "check.not_solved": {
+        "en": "{task} {title} ({points}): not solved yet.",
+        "ko": "{task} {title} ({points}): 아직 해결하지 못했습니다.",
+    },
+    "check.ask_for_a_hint": {
+        "en": "`make hint TASK={task}` gives a hint, one step more each time.",
+        "ko": "`make hint TASK={task}`로 힌트를 볼 수 있습니다. "
+        "실행할 때마다 한 단계씩 더 알려 줍니다.",
+    },
+    # make progress
+    "progress.solved": {
+        "en": "Solved {solved} of {count} tasks: {earned} of {total}.",
+        "ko": "과제 {count}개 중 {solved}개 해결: {total} 중 {earned}점.",
+    },
+    "progress.needs_pytorch": {
+        "en": "not checked yet: needs PyTorch, which `make test-7` installs (once)",
+        "ko": "아직 검사하지 않음: PyTorch가 필요합니다. `make test-7`이 (한 번) 설치합니다",
+    },
+    "progress.all_checked_solved": {
+        "en": "Every task checked so far is solved. Run `make test-7` to go on with 07.",
+        "ko": "지금까지 검사한 과제를 모두 해결했습니다. "
+        "07장으로 넘어가려면 `make test-7`을 실행하세요.",
+    },
+    "progress.all_solved": {
+        "en": "Every task is solved. Run `make grade` for the full report.",
+        "ko": "모든 과제를 해결했습니다. 전체 보고서는 `make grade`로 확인하세요.",
+    },
+    "progress.next": {
+        "en": "Next: {task}, {title} ({points}), in {lesson}",
+        "ko": "다음 과제: {task}, {title} ({points}), {lesson}에 있습니다",
+    },
+    "progress.hint": {"en": "Hint:", "ko": "힌트:"},
+    "progress.check_it": {
+        "en": "Check it with `make check TASK={task}`, or `make watch-{number}` to re-run "
+        "the chapter's checks on each save.",
+        "ko": "`make check TASK={task}`로 검사하거나, `make watch-{number}`를 켜 두면 파일을 "
+        "저장할 때마다 이 장의 검사를 다시 실행합니다.",
+    },
+    # make grade (and the Gradescope report)
+    "grade.passed": {"en": "passed", "ko": "통과"},
+    "grade.failed": {"en": "failed", "ko": "실패"},
+    "grade.checks_did_not_run": {
+        "en": "its checks did not run",
+        "ko": "이 과제의 검사가 실행되지 않았습니다",
+    },
+    "grade.given_code_failed": {
+        "en": "checks of the given code: {failed} of {count} failed:",
+        "ko": "처음부터 주어진 코드의 검사: {count}개 중 {failed}개 실패:",
+    },
+    "grade.given_code_passed": {
+        "en": "checks of the given code: all {count} passed",
+        "ko": "처음부터 주어진 코드의 검사: {count}개 모두 통과",
+    },
+    "grade.changed_files_void": {
+        "en": "These files differ from the handout, so this grade does not count:",
+        "ko": "다음 파일이 배포본과 달라서 이 점수는 인정되지 않습니다:",
+    },
+    "grade.handout_differs": {
+        "en": "The handout used to grade differs from its own manifest:",
+        "ko": "채점에 쓴 배포본이 자신의 매니페스트와 다릅니다:",
+    },
+    "grade.workflow_edited": {
+        "en": "The workflow that grades was edited, so this grade does not count:",
+        "ko": "채점 워크플로가 수정되어서 이 점수는 인정되지 않습니다:",
+    },
+    "grade.grader_changed": {
+        "en": "The code under test changed the grader's files while it ran:",
+        "ko": "검사받는 코드가 실행 중에 채점기의 파일을 바꿨습니다:",
+    },
+    "grade.pytest_could_not_run": {
+        "en": "pytest could not run {chapter}'s checks ({selection}, exit code {code}):",
+        "ko": "pytest가 {chapter}의 검사를 실행하지 못했습니다({selection}, 종료 코드 {code}):",
+    },
+    "grade.not_used_handout": {
+        "en": "Not used (the handout's copies decide the grade):",
+        "ko": "사용하지 않은 파일(점수는 배포본의 사본으로 정합니다):",
+    },
+    "grade.not_used_steering": {
+        "en": "Not used by the grade (files that would steer pytest):",
+        "ko": "채점에 사용하지 않은 파일(pytest의 동작을 바꿀 수 있는 파일):",
+    },
+    "grade.total": {
+        "en": "Total: {earned}/{possible} points.",
+        "ko": "합계: {earned}/{possible}점.",
+    },
+    "grade.report": {"en": "Report: {results} and {junit}", "ko": "보고서: {results}, {junit}"},
+    "grade.all_checks_pass": {"en": "All checks pass.", "ko": "모든 검사를 통과했습니다."},
+    "grade.does_not_count": {
+        "en": "This grade does not count:",
+        "ko": "이 점수는 인정되지 않습니다:",
+    },
+    "grade.stopped_after": {"en": "stopped after {seconds} s", "ko": "{seconds}초가 지나 중단함"},
+    # The lines of files that differ from the handout (tools/manifest.py)
+    "manifest.missing": {"en": "missing: {name}", "ko": "없음:   {name}"},
+    "manifest.changed": {"en": "changed: {name}", "ko": "바뀜:   {name}"},
+    "manifest.added": {"en": "added:   {name}", "ko": "추가됨: {name}"},
+    # The Classroom workflow's summary (tools/task_result.py)
+    "result.heading": {"en": "## Grade: {counts}", "ko": "## 점수: {counts}"},
+    "result.does_not_count": {"en": "does not count", "ko": "인정되지 않음"},
+    "result.points": {"en": "{earned}/{possible} points", "ko": "{earned}/{possible}점"},
+    "result.table": {"en": "| task | points |", "ko": "| 과제 | 점수 |"},
+    "result.failing_checks": {"en": "Failing checks:", "ko": "실패한 검사:"},
+    "result.given_code": {"en": "given code", "ko": "주어진 코드"},
+    "result.void": {"en": "The grade does not count:", "ko": "이 점수는 인정되지 않습니다:"},
+    "result.no_report": {
+        "en": "No report at {path}: the grader did not finish.",
+        "ko": "{path}에 보고서가 없습니다. 채점이 끝나지 않았습니다.",
+    },
+    # make watch-N
+    "watch.given_code_broken": {
+        "en": "[watch] {count} check(s) of the given code fail: your change broke them.",
+        "ko": "[watch] 주어진 코드의 검사 {count}개가 실패합니다. 방금 바꾼 코드 때문입니다.",
+    },
+    "watch.next": {
+        "en": "[watch] next: {task} {title} ({points})",
+        "ko": "[watch] 다음 과제: {task} {title} ({points})",
+    },
+    "watch.stuck": {
+        "en": "[watch] stuck? make hint TASK={task}",
+        "ko": "[watch] 막혔나요? make hint TASK={task}",
+    },
+    "watch.all_solved": {
+        "en": "[watch] every task of this chapter is solved.",
+        "ko": "[watch] 이 장의 과제를 모두 해결했습니다.",
+    },
+    "watch.waiting": {
+        "en": "[watch] save a file in {chapter}/ to run the checks again; Ctrl+C stops.",
+        "ko": "[watch] {chapter}/ 폴더의 파일을 저장하면 검사를 다시 실행합니다. 멈추려면 Ctrl+C.",
+    },
+    "watch.change_seen": {
+        "en": "[watch] change seen, running the checks again...",
+        "ko": "[watch] 변경을 감지했습니다. 검사를 다시 실행하는 중...",
+    },
+    # make reset-N
+    "reset.instructors": {
+        "en": "make reset-N works in the student edition; here it would erase the solutions.",
+        "ko": "make reset-N은 학생용 배포본(student edition)에서만 동작합니다. "
+        "여기서 실행하면 정답 코드가 지워집니다.",
+    },
+    "reset.needs_history": {
+        "en": "make reset-N needs the edition's git history (it holds the handout).",
+        "ko": "make reset-N에는 배포본이 들어 있는 git 이력이 필요합니다.",
+    },
+    "reset.nothing_to_do": {
+        "en": "{chapter}/ is as it was handed out: nothing to reset.",
+        "ko": "{chapter}/ 폴더는 배포했을 때 그대로입니다. 되돌릴 것이 없습니다.",
+    },
+    "reset.plan": {
+        "en": "This puts {count} file(s) of {chapter}/ back as they were handed out:",
+        "ko": "{chapter}/ 폴더의 파일 {count}개를 배포했을 때의 상태로 되돌립니다:",
+    },
+    "reset.ask": {
+        "en": "Your versions go to a backup first. Type yes to go on: ",
+        "ko": "지금 파일은 먼저 백업해 둡니다. 계속하려면 yes를 입력하세요: ",
+    },
+    "reset.nothing_changed": {"en": "Nothing changed.", "ko": "아무것도 바꾸지 않았습니다."},
+    "reset.done": {
+        "en": "{chapter}/ is back to its starter files. Your versions: {backup}/",
+        "ko": "{chapter}/ 폴더를 처음 파일로 되돌렸습니다. 바꾸기 전 파일: {backup}/",
+    },
+    # make chapter-N and make demo-N (tools/serve.py)
+    "serve.serving": {
+        "en": "Serving {chapter} - stop with Ctrl+C",
+        "ko": "{chapter} 실행 중 - 멈추려면 Ctrl+C",
+    },
+    "serve.demo": {
+        "en": "Demo of {chapter} - stop with Ctrl+C",
+        "ko": "{chapter} 데모 - 멈추려면 Ctrl+C",
+    },
+    "serve.no_chapter": {
+        "en": "error: no chapter at '{chapter}'. Use make chapter-N with N from 1 to 7.",
+        "ko": "오류: '{chapter}'에 해당하는 장이 없습니다. make chapter-N의 N은 1부터 7까지입니다.",
+    },
+    "serve.port_in_use": {
+        "en": "error: port {port} on {host} is already in use (another chapter still running?). "
+        "Stop it with Ctrl+C, or pick another: make chapter-N PORT={other}",
+        "ko": "오류: {host}의 {port}번 포트를 이미 쓰고 있습니다(다른 장의 서버가 아직 실행 "
+        "중인가요?). 그 서버를 Ctrl+C로 멈추거나 다른 포트를 쓰세요: make chapter-N PORT={other}",
+    },
+    "serve.did_not_start": {
+        "en": "error: {chapter} did not start: {reason}",
+        "ko": "오류: {chapter}를 시작하지 못했습니다: {reason}",
+    },
+    "serve.start_check_failed": {
+        "en": "the start-up check exited with code {code}: {output}",
+        "ko": "시작 검사가 종료 코드 {code}로 끝났습니다: {output}",
+    },
+    "serve.projector": {
+        "en": "  Open on the projector: {url}",
+        "ko": "  프로젝터 화면에서 열 주소: {url}",
+    },
+    "serve.demo_records": {
+        "en": "  Demo records: {count} requests from {path}",
+        "ko": "  데모 데이터: {path}의 요청 {count}개",
+    },
+    "serve.no_demo_records": {
+        "en": "  Demo records: none (no {name} in this chapter)",
+        "ko": "  데모 데이터: 없음(이 장에는 {name} 파일이 없습니다)",
+    },
+}
+
+
+def say(key: str, /, language_code: str | None = None, **fields: object) -> str:
+    """The message `key` in the chosen language, its fields filled in."""
+    return MESSAGES[key][language_code or language()].format(**fields)
+
+
+def points(count: int, language_code: str | None = None) -> str:
+    """`1 point`, `2 points`; `1점`, `2점`."""
+    key = "points.one" if count == 1 else "points.many"
+    return say(key, language_code, count=count)
+
+
+def width(text: str) -> int:
+    """How many columns a terminal gives `text`: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int) -> str:
+    """`text` followed by spaces up to `columns` terminal columns (str.ljust counts characters)."""
+    return text + " " * max(0, columns - width(text))
