@@ -78,7 +78,7 @@ def table(
                 lines.append(textwrap.indent(why, "        "))
         not_run = grading.skipped(results, chapter)
         if not_run:
-            lines.append(f"  not run here ({len(not_run)}; they take nothing away):")
+            lines.append("  " + say("grade.not_run_here", count=len(not_run)))
             lines += [f"        {r.name}: {(r.message or '').strip()}" for r in not_run]
         given = [r for r in results if r.chapter == chapter and r.task is None]
         broken = [r for r in given if r.status in {"fail", "error"}]

@@ -151,6 +151,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "checks of the given code: all {count} passed",
         "ko": "처음부터 주어진 코드의 검사: {count}개 모두 통과",
     },
+    "grade.not_run_here": {
+        "en": "not run here, for want of a container engine ({count}; they take nothing away):",
+        "ko": "컨테이너 엔진이 없어 여기서 실행하지 못한 검사 ({count}개, 점수에서 빠지지 않음):",
+    },
     "grade.changed_files_void": {
         "en": "These files differ from the handout, so this grade does not count:",
         "ko": "다음 파일이 배포본과 달라서 이 점수는 인정되지 않습니다:",
