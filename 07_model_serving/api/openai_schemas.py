@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from api.logprobs import MAX_LOGPROBS, CompletionLogprobs
 from api.schemas import MAX_STOP_STRINGS, FinishReason, Temperature
 from engine import SamplingParams
+from engine.constraints import MAX_PATTERN_LENGTH, choice_pattern
 from serving.service_types import GenerationRequest, seed_or_random
 
 StopString = Annotated[str, Field(min_length=1, max_length=16)]
@@ -23,6 +24,31 @@ class StreamOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     include_usage: bool = False
+
+
+Choice = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class StructuredOutputs(BaseModel):
+    """vLLM's `structured_outputs`: exactly one of `choice` or `regex`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    choice: Annotated[list[Choice], Field(min_length=1, max_length=32)] | None = Field(
+        default=None, description="The text is exactly one of these strings."
+    )
+    regex: Annotated[str, Field(min_length=1, max_length=MAX_PATTERN_LENGTH)] | None = Field(
+        default=None, description="The text matches this regular expression, whole."
+    )
+
+    @model_validator(mode="after")
+    def exactly_one(self) -> Self:
+        if (self.choice is None) == (self.regex is None):
+            raise ValueError("give exactly one of choice and regex")
+        return self
+
+    def pattern(self) -> str:
+        return self.regex if self.regex is not None else choice_pattern(tuple(self.choice or ()))
 
 
 class OpenAISampling(BaseModel):
@@ -39,6 +65,15 @@ class OpenAISampling(BaseModel):
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = Field(default=None, description="Accepted and ignored.")
+    structured_outputs: StructuredOutputs | None = Field(
+        default=None,
+        description=(
+            'Constrain the text, as vLLM does: `{"choice": [...]}` or `{"regex": ...}`. '
+            "The model has no end-of-text token: the text ends once it matches and nothing "
+            "could extend the match, or at the length limit."
+        ),
+        examples=[{"choice": ["True", "False"]}],
+    )
     # OpenAI fields this server does not support: only their default value is accepted.
     n: int = Field(
         default=1,
@@ -113,6 +148,7 @@ class OpenAISampling(BaseModel):
                     stop=self.stop_strings(),
                     logprobs=self.sampled_logprobs(),
                     prompt_logprobs=self.prompt_logprobs(),
+                    regex=self.structured_outputs.pattern() if self.structured_outputs else None,
                 ),
                 request_id,
             )

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import torch
 
 from engine.buckets import bucket
+from engine.constraints import automaton
 from engine.runner import ModelRunner
 from engine.scheduler import Scheduler
 from engine.sequence import (
@@ -193,6 +194,10 @@ class Engine:
         sequence.admitted_at = time.perf_counter()
         self._notify(sequence, "", False)  # it has a slot: it is running
         try:
+            if sequence.params.regex is not None:
+                vocabulary = self.runner.tokenizer.vocab
+                sequence.automaton = automaton(sequence.params.regex, vocabulary)
+                sequence.state = sequence.automaton.initial
             with self._timed("model_s"):
                 if sequence.params.prompt_logprobs is not None:
                     self._score_prompt(sequence, sequence.params.prompt_logprobs)
@@ -263,6 +268,12 @@ class Engine:
 
     def _pick(self, logits: torch.Tensor, rows: list[Sequence | None]) -> list[int]:
         vocabulary = logits.shape[-1]
+        constrained = [(i, s) for i, s in enumerate(rows) if s is not None and s.automaton]
+        if constrained:  # structured output: what the pattern forbids cannot be picked
+            logits = logits.clone()  # the raw logits stay as they are, for logprobs
+            for i, sequence in constrained:
+                allowed = sequence.automaton.allowed(sequence.state)  # type: ignore[union-attr]
+                logits[i].masked_fill_(~allowed, float("-inf"))
         params = [s.params if s is not None else SamplingParams(temperature=0) for s in rows]
         tokens = sample_tokens(
             logits,
@@ -280,6 +291,10 @@ class Engine:
                 sequence.logprobs.append(entry)
         char = self.runner.tokenizer.decode([token])
         sequence.append(token, char, self.runner.context)
+        if sequence.automaton is not None:
+            sequence.state = sequence.automaton.advance(sequence.state, token)
+            if sequence.automaton.finished(sequence.state):
+                sequence.finish_reason = "stop"  # a whole match that nothing could extend
         if len(sequence.output_ids) == 1:
             sequence.first_token_at = time.perf_counter()
         self._generated += 1

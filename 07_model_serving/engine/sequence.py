@@ -9,6 +9,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.constraints import TokenAutomaton
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class SamplingParams:
     stop: tuple[str, ...] = ()
     logprobs: int | None = None  # report each token's log-probability and this many likeliest
     prompt_logprobs: int | None = None  # the same for each prompt token (OpenAI's `echo`)
+    regex: str | None = None  # the text must match it (engine/constraints.py)
 
 
 # A token (its text), its log-probability, and the likeliest tokens with theirs, best first:
@@ -76,6 +81,8 @@ class Sequence:
     first_token_at: float = 0.0  # ... when its first token was sampled
     future: Future[Completion] = field(default_factory=Future)
     cancelled: threading.Event = field(default_factory=threading.Event)
+    automaton: "TokenAutomaton | None" = None  # params.regex's, once admitted
+    state: int = 0  # where the text so far leaves the automaton
     _sent: int = 0
     _prompt_sent: bool = False
 

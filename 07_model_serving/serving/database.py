@@ -37,6 +37,7 @@ class Generation(SQLModel, table=True):
     error: str | None = None
     owner: str | None = None  # the lease of the server process that runs this job
     request_id: str | None = None  # the X-Request-Id of the request that asked for it
+    regex: str | None = None  # the pattern that constrained the text (structured output)
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -56,11 +57,11 @@ def create_db_engine(url: str, busy_timeout_s: float = 5.0) -> Engine:
 
 
 def add_missing_columns(engine: Engine) -> None:
-    """Databases made before jobs had owners, or rows request ids, get the columns (empty in
-    their old rows)."""
+    """Databases made before jobs had owners, or rows request ids and patterns, get the
+    columns (empty in their old rows)."""
     with engine.begin() as connection:
         columns = [column["name"] for column in inspect(connection).get_columns("generation")]
-        for name in ("owner", "request_id"):
+        for name in ("owner", "request_id", "regex"):
             if name not in columns:
                 connection.execute(text(f"ALTER TABLE generation ADD COLUMN {name} VARCHAR"))
 
@@ -83,6 +84,7 @@ def request_fields(request: GenerationRequest) -> dict[str, object]:
         "stop": json.dumps(list(request.params.stop)),
         "seed": request.params.seed,
         "request_id": request.request_id,
+        "regex": request.params.regex,
     }
 
 

@@ -29,6 +29,7 @@ from engine import (
     SamplingParams,
     SequenceHandle,
 )
+from engine.constraints import PatternError, automaton, compiles_in_time
 from serving.database import Generation, GenerationStore
 from serving.metrics import ServingMetrics
 from serving.service_types import (
@@ -256,6 +257,7 @@ class GenerationService:
             top_p=row.top_p,
             seed=row.seed,
             stop=tuple(json.loads(row.stop)),
+            regex=row.regex,
         )
         request = GenerationRequest(row.prompt, params)
         return await self.wait(self.submit(request))
@@ -264,8 +266,22 @@ class GenerationService:
         """Generate, store, then answer: every answer has its row."""
         return (await self.generate_finished(request)).row
 
+    async def check_pattern(self, request: GenerationRequest) -> None:
+        """A 400 for a structured-output pattern this model cannot follow; the checks build
+        its automaton, in a child process first (see engine/constraints.py), off the loop."""
+        pattern = request.params.regex
+        if pattern is None:
+            return
+        try:
+            await run_in_threadpool(compiles_in_time, pattern)
+            await run_in_threadpool(automaton, pattern, self.runner.tokenizer.vocab)
+        except PatternError as error:
+            problem = RequestProblem("structured_outputs", "pattern", str(error), pattern, {})
+            raise InvalidRequest([problem]) from None
+
     async def generate_finished(self, request: GenerationRequest) -> Finished:
         """As `generate`, with the engine's whole completion (log-probabilities included)."""
+        await self.check_pattern(request)
         completion = await self.wait(self.submit(request))
         row = await self.write(self.store.add_finished, request, self.model_name, completion)
         stored(row.id, completion)
@@ -283,6 +299,7 @@ class GenerationService:
 
     async def stream(self, request: GenerationRequest) -> AsyncIterator[Delta | Finished]:
         """The completion's text as it is generated, then `Finished` once it is stored."""
+        await self.check_pattern(request)
         loop = asyncio.get_running_loop()
         collector = TextCollector(loop)
         sequence = self.submit(request, collector.put)
