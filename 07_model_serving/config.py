@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     max_batch_size: int = Field(
         default=64, ge=1, le=256, description="Sequences one decode step advances together."
     )
+    prefix_cache_blocks: int = Field(
+        default=512,
+        ge=0,
+        le=65536,
+        description=(
+            "Prompt blocks (16 tokens each, 64 KB for this model) whose keys and values are "
+            "kept for the prompts that start the same way; 0 turns prefix caching off."
+        ),
+    )
     queue_size: int = Field(
         default=64, ge=1, description="Requests that may wait for a free slot (then 503)."
     )

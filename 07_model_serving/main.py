@@ -29,7 +29,12 @@ RunnerFactory = Callable[[Settings], ModelRunner]
 
 
 def load_runner(settings: Settings) -> ModelRunner:
-    return ModelRunner(settings.model_path, settings.device, settings.max_batch_size)
+    return ModelRunner(
+        settings.model_path,
+        settings.device,
+        settings.max_batch_size,
+        settings.prefix_cache_blocks,
+    )
 
 
 @asynccontextmanager

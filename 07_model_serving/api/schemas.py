@@ -218,6 +218,8 @@ class StatsOut(BaseModel):
                     "requests_served": 1200,
                     "tokens_generated": 76800,
                     "tokens_per_second": 4100.5,
+                    "prefix_cache_queries": 51200,
+                    "prefix_cache_hits": 38400,
                 }
             ]
         }
@@ -230,6 +232,12 @@ class StatsOut(BaseModel):
     requests_served: int
     tokens_generated: int
     tokens_per_second: float = Field(description="Over the last 10 seconds.")
+    prefix_cache_queries: int = Field(
+        description="Prompt tokens looked up in the prefix cache, in whole blocks of 16."
+    )
+    prefix_cache_hits: int = Field(
+        description="Prompt tokens found there: copied into the slot instead of computed."
+    )
 
 
 class HealthOut(BaseModel):

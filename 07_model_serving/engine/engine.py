@@ -52,6 +52,8 @@ class EngineStats:
     requests_served: int
     tokens_generated: int
     tokens_per_second: float
+    prefix_cache_queries: int  # prompt tokens looked up in the prefix cache (whole blocks)
+    prefix_cache_hits: int  # ... found there: copied into the slot, not computed
 
 
 @dataclass
@@ -110,6 +112,8 @@ class Engine:
             waiting = sum(not s.cancelled.is_set() for s in self.scheduler.waiting)
             running = len(self.scheduler.running())
             recent = list(self._recent)
+        prefix = self.runner.prefix_cache.stats
+        prefix_block = self.runner.prefix_cache.block
         now = time.monotonic()
         window = [(at, size) for at, size in recent if now - at <= 10.0]
         seconds = now - window[0][0] if len(window) > 1 else 0.0
@@ -121,6 +125,8 @@ class Engine:
             requests_served=self._served,
             tokens_generated=self._generated,
             tokens_per_second=round(sum(s for _, s in window[1:]) / seconds, 1) if seconds else 0.0,
+            prefix_cache_queries=prefix.queries * prefix_block,
+            prefix_cache_hits=prefix.hits * prefix_block,
         )
 
     def step_times(self) -> StepTimes:

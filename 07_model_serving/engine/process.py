@@ -82,6 +82,7 @@ class EngineProcess:
             "weights": str(self.runner.weights),
             "device": self._device_setting,
             "slots": self.runner.slots,
+            "prefix_blocks": self.runner.prefix_cache.capacity,
             "threads": self._threads,
         }
         self._process = subprocess.Popen(
@@ -364,7 +365,12 @@ def main() -> None:
     arguments = json.loads(sys.argv[2])
     torch.set_num_threads(arguments["threads"])
     try:
-        runner = ModelRunner(Path(arguments["weights"]), arguments["device"], arguments["slots"])
+        runner = ModelRunner(
+            Path(arguments["weights"]),
+            arguments["device"],
+            arguments["slots"],
+            arguments["prefix_blocks"],
+        )
     except ModelLoadError as error:
         connection.send(("failed", str(error)))
         return

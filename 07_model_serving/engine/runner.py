@@ -11,6 +11,7 @@ import torch
 from torch import Tensor
 
 from engine import buckets
+from engine.prefix_cache import PrefixCache
 from model import CharTokenizer, KVCache, ModelCard, load_checkpoint
 from model.checkpoint import CheckpointError
 
@@ -37,7 +38,9 @@ def pick_dtype(device: torch.device) -> torch.dtype:
 
 
 class ModelRunner:
-    def __init__(self, weights: Path, device_setting: str, slots: int) -> None:
+    def __init__(
+        self, weights: Path, device_setting: str, slots: int, prefix_blocks: int = 0
+    ) -> None:
         self.weights = weights
         self.device = pick_device(device_setting)
         try:
@@ -50,6 +53,7 @@ class ModelRunner:
         self.card: ModelCard = card
         self.slots = slots
         self.cache = KVCache(model.config, slots, self.device, self.dtype)
+        self.prefix_cache = PrefixCache(prefix_blocks)
 
     @functools.cached_property
     def buckets(self) -> list[int]:
@@ -75,9 +79,13 @@ class ModelRunner:
         return self.model.config.block_size
 
     def prefill(self, slot: int, ids: list[int]) -> Tensor:
-        """Fill `slot` with the prompt; the next token's logits (float32, on the CPU)."""
+        """Fill `slot` with the prompt (its cached start copied, the rest computed); the next
+        token's logits (float32, on the CPU)."""
         tensor = torch.tensor(ids, dtype=torch.long, device=self.device)
-        return self.model.prefill(tensor, self.cache, slot).float().cpu()
+        start = self.prefix_cache.restore(ids, self.cache, slot)
+        logits = self.model.prefill(tensor, self.cache, slot, start)
+        self.prefix_cache.store(ids, self.cache, slot)
+        return logits.float().cpu()
 
     def prompt_logits(self, ids: list[int]) -> Tensor:
         """Logits after every prompt token (len(ids) x vocabulary, float32, on the CPU), from a

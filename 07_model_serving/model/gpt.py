@@ -1,7 +1,8 @@
 """A decoder-only transformer (GPT), small enough to train on a laptop CPU.
 
 `forward` reads whole sequences (training, and generation without a cache). `prefill` and
-`decode` generate with a KV cache (`kv_cache.py`): the prompt once, then one token per step.
+`decode` generate with a KV cache (`kv_cache.py`): the prompt once (in chunks), then one
+token per step.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from torch.nn import functional as F
 
 if TYPE_CHECKING:
     from model.kv_cache import KVCache
+
+
+PREFILL_CHUNK = 16  # prompt positions per prefill pass; also the prefix cache's block size
 
 
 @dataclass(frozen=True)
@@ -59,13 +63,17 @@ class CausalSelfAttention(nn.Module):
             F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=dropout)
         )
 
-    def prefill(self, x: Tensor, keys: Tensor, values: Tensor) -> Tensor:
-        """One sequence (batch 1): causal attention, and its keys and values kept in the slot."""
+    def extend(self, x: Tensor, keys: Tensor, values: Tensor, start: int) -> Tensor:
+        """Positions `start`... of one sequence (batch 1): each attends to the slot's cached
+        positions before `start` and to the new ones up to itself; their keys and values join
+        the slot."""
         q, k, v = self.heads(x)
-        length = x.shape[1]
-        keys[:, :length] = k[0]
-        values[:, :length] = v[0]
-        return self.merge(F.scaled_dot_product_attention(q, k, v, is_causal=True))
+        end = start + x.shape[1]
+        keys[:, start:end] = k[0]
+        values[:, start:end] = v[0]
+        visible = torch.ones(x.shape[1], end, dtype=torch.bool, device=x.device).tril(start)
+        cached_k, cached_v = keys[None, :, :end], values[None, :, :end]
+        return self.merge(F.scaled_dot_product_attention(q, cached_k, cached_v, attn_mask=visible))
 
     def decode(
         self, x: Tensor, keys: Tensor, values: Tensor, positions: Tensor, visible: Tensor
@@ -95,8 +103,8 @@ class Block(nn.Module):
         x = x + self.attn(self.ln1(x))
         return x + self.mlp(self.ln2(x))
 
-    def prefill(self, x: Tensor, keys: Tensor, values: Tensor) -> Tensor:
-        x = x + self.attn.prefill(self.ln1(x), keys, values)
+    def extend(self, x: Tensor, keys: Tensor, values: Tensor, start: int) -> Tensor:
+        x = x + self.attn.extend(self.ln1(x), keys, values, start)
         return x + self.mlp(self.ln2(x))
 
     def decode(
@@ -146,17 +154,27 @@ class GPT(nn.Module):
         return logits, loss
 
     @torch.inference_mode()
-    def prefill(self, ids: Tensor, cache: KVCache, slot: int) -> Tensor:
-        """Run a prompt (1-D ids) once, fill `slot` of the cache; the next token's logits."""
+    def prefill(self, ids: Tensor, cache: KVCache, slot: int, start: int = 0) -> Tensor:
+        """Run a prompt (1-D ids) once, fill `slot` of the cache; the next token's logits.
+
+        Positions before `start` (a multiple of PREFILL_CHUNK) are in the slot already (the
+        prefix cache put them there). The rest runs in chunks of PREFILL_CHUNK positions that
+        start at multiples of it, so a position's keys and values are computed the same way,
+        bit for bit, in every prompt that shares what comes before it: reusing them from
+        another prompt gives exactly what computing them would."""
         length = ids.shape[0]
         if length > self.config.block_size:
             raise ValueError(
                 f"sequence of {length} exceeds the context of {self.config.block_size}"
             )
-        positions = torch.arange(length, device=ids.device)
-        x = (self.token_embedding(ids) + self.position_embedding(positions)).unsqueeze(0)
-        for layer, block in enumerate(self.blocks):
-            x = block.prefill(x, cache.keys[layer, slot], cache.values[layer, slot])
+        if start % PREFILL_CHUNK or not 0 <= start < length:
+            raise ValueError(f"start {start} is not a chunk boundary before the prompt's end")
+        for begin in range(start, length, PREFILL_CHUNK):
+            chunk = ids[begin : begin + PREFILL_CHUNK]
+            positions = torch.arange(begin, begin + chunk.shape[0], device=ids.device)
+            x = (self.token_embedding(chunk) + self.position_embedding(positions)).unsqueeze(0)
+            for layer, block in enumerate(self.blocks):
+                x = block.extend(x, cache.keys[layer, slot], cache.values[layer, slot], begin)
         return self.lm_head(self.ln_f(x[0, -1]))
 
     @torch.inference_mode()

@@ -68,6 +68,18 @@ class ServingMetrics:
             LATENCY_BUCKETS,
         )
 
+        self.prefix_cache_queries = Counter(
+            "codegpt_prefix_cache_queries",
+            "Prompt tokens looked up in the prefix cache (whole blocks of 16).",
+            registry=self.registry,
+        )
+        self.prefix_cache_hits = Counter(
+            "codegpt_prefix_cache_hits",
+            "Prompt tokens found in the prefix cache: copied, not computed.",
+            registry=self.registry,
+        )
+        self._prefix_seen = (0, 0)  # the engine's totals at the last scrape
+
         for reason in ("length", "stop"):  # shown at 0 before the first one, as is customary
             self.requests.labels(reason)
 
@@ -90,4 +102,9 @@ class ServingMetrics:
         (0 when there is no engine to ask)."""
         self.running.set(now.running if now else 0)
         self.waiting.set(now.waiting if now else 0)
+        if now is not None:  # the engine keeps totals; a counter only goes up by what is new
+            queries, hits = now.prefix_cache_queries, now.prefix_cache_hits
+            self.prefix_cache_queries.inc(max(0, queries - self._prefix_seen[0]))
+            self.prefix_cache_hits.inc(max(0, hits - self._prefix_seen[1]))
+            self._prefix_seen = (queries, hits)
         return generate_latest(self.registry)

@@ -31,6 +31,8 @@ def test_stats_of_an_idle_engine(client: TestClient) -> None:
         "requests_served",
         "tokens_generated",
         "tokens_per_second",
+        "prefix_cache_queries",
+        "prefix_cache_hits",
     }
 
 

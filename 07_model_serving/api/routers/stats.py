@@ -16,8 +16,9 @@ router = APIRouter()
     tags=["health"],
     description=(
         "Requests waiting for a slot, sequences running, the slots (`MAX_BATCH_SIZE`), the "
-        "mean batch size of recent steps, requests served, tokens generated, and tokens per "
-        "second over the last 10 seconds. Refresh it during a load test."
+        "mean batch size of recent steps, requests served, tokens generated, tokens per "
+        "second over the last 10 seconds, and the prefix cache's lookups and hits (prompt "
+        "tokens). Refresh it during a load test."
     ),
     responses={503: NOT_READY},
 )
