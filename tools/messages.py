@@ -74,20 +74,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "(The lesson has no hint for this task.)",
         "ko": "(레슨에 이 과제의 힌트가 없습니다.)",
     },
-    "hint.running": {"en": "Running the task's checks...", "ko": "과제의 검사를 실행하는 중..."},
+    "hint.running": {"en": "Running the task's checks...", "ko": "과제 검사를 실행하는 중..."},
     "hint.solved": {
         "en": "They all pass: this task is solved.",
-        "ko": "검사를 모두 통과했습니다. 이 과제는 해결했습니다.",
+        "ko": "검사를 모두 통과했습니다. 이 과제를 해결했습니다.",
     },
     "hint.no_check_ran": {"en": "no check ran", "ko": "실행된 검사가 없습니다"},
     "hint.first_failure": {
         "en": "The first check that fails says:",
-        "ko": "처음으로 실패한 검사의 메시지:",
+        "ko": "가장 먼저 실패한 검사의 메시지:",
     },
     "hint.again": {
         "en": "Stuck still? `make hint TASK={task}` again shows hint {step}.",
-        "ko": "아직 막혔나요? `make hint TASK={task}`를 한 번 더 실행하면 "
-        "{step}번째 힌트를 보여 줍니다.",
+        "ko": "아직 막혔나요? `make hint TASK={task}` 명령을 한 번 더 실행하면 "
+        "{step}번째 힌트가 나옵니다.",
     },
     # make check
     "check.name_the_task": {
@@ -100,21 +100,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "check.not_solved": {
         "en": "{task} {title} ({points}): not solved yet.",
-        "ko": "{task} {title} ({points}): 아직 해결하지 못했습니다.",
+        "ko": "{task} {title} ({points}): 아직 해결되지 않았습니다.",
     },
     "check.ask_for_a_hint": {
         "en": "`make hint TASK={task}` gives a hint, one step more each time.",
-        "ko": "`make hint TASK={task}`로 힌트를 볼 수 있습니다. "
-        "실행할 때마다 한 단계씩 더 알려 줍니다.",
+        "ko": "`make hint TASK={task}` 명령으로 힌트를 볼 수 있습니다. "
+        "실행할 때마다 한 단계씩 더 자세히 알려 줍니다.",
     },
     # make progress
     "progress.solved": {
         "en": "Solved {solved} of {count} tasks: {earned} of {total}.",
-        "ko": "과제 {count}개 중 {solved}개 해결: {total} 중 {earned}점.",
+        "ko": "과제 {count}개 중 {solved}개 해결, 점수는 {total} 중 {earned}점.",
     },
     "progress.needs_pytorch": {
         "en": "not checked yet: needs PyTorch, which `make test-7` installs (once)",
-        "ko": "아직 검사하지 않음: PyTorch가 필요합니다. `make test-7`이 (한 번) 설치합니다",
+        "ko": "아직 검사하지 않음: PyTorch가 필요합니다(`make test-7`을 처음 실행할 때 설치됩니다)",
     },
     "progress.all_checked_solved": {
         "en": "Every task checked so far is solved. Run `make test-7` to go on with 07.",
@@ -127,14 +127,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "progress.next": {
         "en": "Next: {task}, {title} ({points}), in {lesson}",
-        "ko": "다음 과제: {task}, {title} ({points}), {lesson}에 있습니다",
+        "ko": "다음 과제: {task} {title} ({points}), 레슨: {lesson}",
     },
     "progress.hint": {"en": "Hint:", "ko": "힌트:"},
     "progress.check_it": {
         "en": "Check it with `make check TASK={task}`, or `make watch-{number}` to re-run "
         "the chapter's checks on each save.",
-        "ko": "`make check TASK={task}`로 검사하거나, `make watch-{number}`를 켜 두면 파일을 "
-        "저장할 때마다 이 장의 검사를 다시 실행합니다.",
+        "ko": "`make check TASK={task}` 명령으로 검사하세요. "
+        "`make watch-{number}` 명령을 실행해 두면 파일을 저장할 때마다 이 장의 검사를 다시 "
+        "실행합니다.",
     },
     # make grade (and the Gradescope report)
     "grade.passed": {"en": "passed", "ko": "통과"},
@@ -153,7 +154,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "grade.not_run_here": {
         "en": "not run here, for want of a container engine ({count}; they take nothing away):",
-        "ko": "컨테이너 엔진이 없어 여기서 실행하지 못한 검사 ({count}개, 점수에서 빠지지 않음):",
+        "ko": "컨테이너 엔진이 없어서 이 환경에서 실행하지 못한 검사 {count}개(감점 없음):",
     },
     "grade.changed_files_void": {
         "en": "These files differ from the handout, so this grade does not count:",
@@ -161,15 +162,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "grade.handout_differs": {
         "en": "The handout used to grade differs from its own manifest:",
-        "ko": "채점에 쓴 배포본이 자신의 매니페스트와 다릅니다:",
+        "ko": "채점에 쓴 배포본이 그 배포본의 매니페스트와 맞지 않습니다:",
     },
     "grade.workflow_edited": {
         "en": "The workflow that grades was edited, so this grade does not count:",
-        "ko": "채점 워크플로가 수정되어서 이 점수는 인정되지 않습니다:",
+        "ko": "채점 워크플로가 수정되었으므로 이 점수는 인정되지 않습니다:",
     },
     "grade.grader_changed": {
         "en": "The code under test changed the grader's files while it ran:",
-        "ko": "검사받는 코드가 실행 중에 채점기의 파일을 바꿨습니다:",
+        "ko": "검사 대상 코드가 실행되는 동안 채점기 파일을 바꿨습니다:",
     },
     "grade.pytest_could_not_run": {
         "en": "pytest could not run {chapter}'s checks ({selection}, exit code {code}):",
@@ -177,11 +178,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "grade.not_used_handout": {
         "en": "Not used (the handout's copies decide the grade):",
-        "ko": "사용하지 않은 파일(점수는 배포본의 사본으로 정합니다):",
+        "ko": "채점에 쓰지 않은 파일(점수는 배포본에 있는 원본 파일로 매깁니다):",
     },
     "grade.not_used_steering": {
         "en": "Not used by the grade (files that would steer pytest):",
-        "ko": "채점에 사용하지 않은 파일(pytest의 동작을 바꿀 수 있는 파일):",
+        "ko": "채점에 쓰지 않은 파일(pytest 동작을 바꿀 수 있는 파일):",
     },
     "grade.total": {
         "en": "Total: {earned}/{possible} points.",
@@ -193,10 +194,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This grade does not count:",
         "ko": "이 점수는 인정되지 않습니다:",
     },
-    "grade.stopped_after": {"en": "stopped after {seconds} s", "ko": "{seconds}초가 지나 중단함"},
+    "grade.stopped_after": {"en": "stopped after {seconds} s", "ko": "{seconds}초 후 중단됨"},
     # The lines of files that differ from the handout (tools/manifest.py)
     "manifest.missing": {"en": "missing: {name}", "ko": "없음:   {name}"},
-    "manifest.changed": {"en": "changed: {name}", "ko": "바뀜:   {name}"},
+    "manifest.changed": {"en": "changed: {name}", "ko": "변경됨: {name}"},
     "manifest.added": {"en": "added:   {name}", "ko": "추가됨: {name}"},
     # The Classroom workflow's summary (tools/task_result.py)
     "result.heading": {"en": "## Grade: {counts}", "ko": "## 점수: {counts}"},
@@ -213,7 +214,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     # make watch-N
     "watch.given_code_broken": {
         "en": "[watch] {count} check(s) of the given code fail: your change broke them.",
-        "ko": "[watch] 주어진 코드의 검사 {count}개가 실패합니다. 방금 바꾼 코드 때문입니다.",
+        "ko": "[watch] 방금 바꾼 코드 때문에 주어진 코드의 검사 {count}개가 실패합니다.",
     },
     "watch.next": {
         "en": "[watch] next: {task} {title} ({points})",
@@ -229,29 +230,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "watch.waiting": {
         "en": "[watch] save a file in {chapter}/ to run the checks again; Ctrl+C stops.",
-        "ko": "[watch] {chapter}/ 폴더의 파일을 저장하면 검사를 다시 실행합니다. 멈추려면 Ctrl+C.",
+        "ko": "[watch] {chapter}/ 폴더의 파일을 저장하면 검사를 다시 실행합니다. "
+        "멈추려면 Ctrl+C를 누르세요.",
     },
     "watch.change_seen": {
         "en": "[watch] change seen, running the checks again...",
-        "ko": "[watch] 변경을 감지했습니다. 검사를 다시 실행하는 중...",
+        "ko": "[watch] 변경 사항을 감지했습니다. 검사를 다시 실행하는 중...",
     },
     # make reset-N
     "reset.instructors": {
         "en": "make reset-N works in the student edition; here it would erase the solutions.",
-        "ko": "make reset-N은 학생용 배포본(student edition)에서만 동작합니다. "
+        "ko": "make reset-N은 학생용 에디션(student edition)에서만 동작합니다. "
         "여기서 실행하면 정답 코드가 지워집니다.",
     },
     "reset.needs_history": {
         "en": "make reset-N needs the edition's git history (it holds the handout).",
-        "ko": "make reset-N에는 배포본이 들어 있는 git 이력이 필요합니다.",
+        "ko": "make reset-N을 쓰려면 처음 배포된 파일이 담긴 이 에디션의 git 이력이 필요합니다.",
     },
     "reset.nothing_to_do": {
         "en": "{chapter}/ is as it was handed out: nothing to reset.",
-        "ko": "{chapter}/ 폴더는 배포했을 때 그대로입니다. 되돌릴 것이 없습니다.",
+        "ko": "{chapter}/ 폴더는 처음 배포된 상태 그대로입니다. 되돌릴 것이 없습니다.",
     },
     "reset.plan": {
         "en": "This puts {count} file(s) of {chapter}/ back as they were handed out:",
-        "ko": "{chapter}/ 폴더의 파일 {count}개를 배포했을 때의 상태로 되돌립니다:",
+        "ko": "{chapter}/ 폴더의 파일 {count}개를 처음 배포된 상태로 되돌립니다:",
     },
     "reset.ask": {
         "en": "Your versions go to a backup first. Type yes to go on: ",
@@ -260,7 +262,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "reset.nothing_changed": {"en": "Nothing changed.", "ko": "아무것도 바꾸지 않았습니다."},
     "reset.done": {
         "en": "{chapter}/ is back to its starter files. Your versions: {backup}/",
-        "ko": "{chapter}/ 폴더를 처음 파일로 되돌렸습니다. 바꾸기 전 파일: {backup}/",
+        "ko": "{chapter}/ 폴더를 처음 배포된 상태로 되돌렸습니다. "
+        "되돌리기 전 파일(백업): {backup}/",
     },
     # make chapter-N and make demo-N (tools/serve.py)
     "serve.serving": {
@@ -278,16 +281,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "serve.port_in_use": {
         "en": "error: port {port} on {host} is already in use (another chapter still running?). "
         "Stop it with Ctrl+C, or pick another: make chapter-N PORT={other}",
-        "ko": "오류: {host}의 {port}번 포트를 이미 쓰고 있습니다(다른 장의 서버가 아직 실행 "
+        "ko": "오류: {host}의 {port}번 포트가 이미 사용 중입니다(다른 장의 서버가 아직 실행 "
         "중인가요?). 그 서버를 Ctrl+C로 멈추거나 다른 포트를 쓰세요: make chapter-N PORT={other}",
     },
     "serve.did_not_start": {
         "en": "error: {chapter} did not start: {reason}",
-        "ko": "오류: {chapter}를 시작하지 못했습니다: {reason}",
+        "ko": "오류: {chapter}의 서버를 시작하지 못했습니다: {reason}",
     },
     "serve.start_check_failed": {
         "en": "the start-up check exited with code {code}: {output}",
-        "ko": "시작 검사가 종료 코드 {code}로 끝났습니다: {output}",
+        "ko": "시작 검사가 종료 코드 {code}(으)로 끝났습니다: {output}",
     },
     "serve.projector": {
         "en": "  Open on the projector: {url}",

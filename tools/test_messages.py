@@ -215,7 +215,7 @@ def test_hint_speaks_korean_in_korean_and_english_in_english() -> None:
     assert korean.returncode == english.returncode == 0, korean.stderr + english.stderr
     assert korean.stdout.startswith(f"{task.id} {task.title}: 힌트 2/3\n")
     assert task.hint.splitlines()[0] in korean.stdout
-    assert f"`make hint TASK={task.id}`를 한 번 더 실행하면 3번째 힌트를" in korean.stdout
+    assert f"`make hint TASK={task.id}` 명령을 한 번 더 실행하면 3번째 힌트가" in korean.stdout
     english_task = course.lesson_tasks("03_crud_path")[1]
     assert english.stdout.startswith(f"{task.id} {english_task.title}: hint 2 of 3\n")
     assert "Stuck still?" in english.stdout and "Stuck still?" not in korean.stdout

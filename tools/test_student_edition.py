@@ -288,10 +288,8 @@ def test_the_korean_edition_speaks_korean_whatever_the_locale(korean_edition: Pa
     done = korean_run(korean_edition, "tools/progress.py")
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"과제 {len(course.all_tasks())}개 중 0개 해결" in done.stdout
-    assert (
-        f"다음 과제: {first.id}, {first.title} (1점), 01_first_steps/README.ko.md에 있습니다"
-        in (done.stdout)
-    )
+    lesson = "01_first_steps/README.ko.md"
+    assert f"다음 과제: {first.id} {first.title} (1점), 레슨: {lesson}" in done.stdout
     assert first.hint.splitlines()[0] in done.stdout
     assert "Solved" not in done.stdout and "Next:" not in done.stdout
     english = subprocess.run(
@@ -316,7 +314,7 @@ def test_grade_speaks_korean_in_the_korean_edition(korean_edition: Path, tmp_pat
     assert "처음부터 주어진 코드의 검사:" in done.stdout
     assert "합계: 0/4점." in done.stdout
     assert "다음 파일이 배포본과 달라서 이 점수는 인정되지 않습니다:" in done.stdout
-    assert "바뀜:   01_first_steps/tests/test_main.py" in done.stdout
+    assert "변경됨: 01_first_steps/tests/test_main.py" in done.stdout
     assert "Total:" not in done.stdout and "passed" not in done.stdout
     summary = korean_run(submission, "tools/task_result.py", "--summary")
     assert summary.stdout.startswith("## 점수: 인정되지 않음\n"), summary.stdout
