@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -200,6 +201,20 @@ def require() -> Engine:
     if engine is None:
         skip_or_fail(f"needs a container engine: {reason()} (.ci/run installs podman)")
         raise AssertionError("unreachable")
+    return engine
+
+
+def ready() -> Engine:
+    """The engine, with the Dockerfiles' base image in its storage: what a test that builds an
+    image needs. Skips the calling test (fails it under CI) when either cannot be had."""
+    engine = require()
+    try:
+        base = ensure_base(engine)
+    except Unavailable as error:
+        skip_or_fail(str(error))
+        raise
+    if base.seconds:
+        print(f"\nbase image: {base.describe()}, ready in {base.seconds:.0f} s", file=sys.stderr)
     return engine
 
 
