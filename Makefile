@@ -219,25 +219,22 @@ mutants: $(CORE_STAMP) $(MODEL_STAMP)
 
 DOCKER_IMAGE := chapter06-api
 DOCKER_CONTAINER := chapter06-api
-need_docker = @command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || \
-	{ echo "error: no Docker engine answers (is Docker Desktop or dockerd running?)." >&2; exit 1; }
+# Docker when `docker info` answers, else podman with the course's settings (tools/containers.py
+# says which, and why); neither: one line saying so. Standard library only: no .venv needed.
+CONTAINER_ENGINE := $(PYTHON) tools/containers.py
 
-docker-build: ## Build chapter 06's image (needs a Docker engine)
-	$(need_docker)
-	docker build -t $(DOCKER_IMAGE) 06_docker
+docker-build: ## Build chapter 06's image (needs Docker or podman)
+	$(CONTAINER_ENGINE) build -t $(DOCKER_IMAGE) 06_docker
 
 docker-run: ## Start chapter 06's image as container chapter06-api on PORT (8000), in the background
-	$(need_docker)
-	docker run -d --name $(DOCKER_CONTAINER) -p $(PORT):8000 $(DOCKER_IMAGE)
+	$(CONTAINER_ENGINE) run -d --name $(DOCKER_CONTAINER) -p $(PORT):8000 $(DOCKER_IMAGE)
 	@echo "Open http://localhost:$(PORT)/docs  -  logs: make docker-logs  -  stop: make docker-stop"
 
 docker-logs: ## Follow the logs of container chapter06-api
-	$(need_docker)
-	docker logs --follow $(DOCKER_CONTAINER)
+	$(CONTAINER_ENGINE) logs --follow $(DOCKER_CONTAINER)
 
 docker-stop: ## Stop and remove container chapter06-api
-	$(need_docker)
-	docker rm --force $(DOCKER_CONTAINER)
+	$(CONTAINER_ENGINE) rm --force $(DOCKER_CONTAINER)
 
 clean: ## Remove .venv, caches and generated files
 	rm -rf $(VENV) dist grade .pytest_cache .ruff_cache .hypothesis

@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -203,6 +204,20 @@ def require() -> Engine:
     return engine
 
 
+def ready() -> Engine:
+    """The engine, with the Dockerfiles' base image in its storage: what a test that builds an
+    image needs. Skips the calling test (fails it under CI) when either cannot be had."""
+    engine = require()
+    try:
+        base = ensure_base(engine)
+    except Unavailable as error:
+        skip_or_fail(str(error))
+        raise
+    if base.seconds:
+        print(f"\nbase image: {base.describe()}, ready in {base.seconds:.0f} s", file=sys.stderr)
+    return engine
+
+
 @dataclass(frozen=True)
 class Base:
     image: str
@@ -367,3 +382,36 @@ def image_size(engine: Engine, tag: str) -> int:
 def labels(engine: Engine, tag: str) -> dict[str, str]:
     found = engine.run("image", "inspect", "--format", "{{json .Config.Labels}}", tag)
     return json.loads(found.stdout.strip() or "null") or {}
+
+
+def command_line(engine: Engine, args: list[str]) -> list[str]:
+    """The engine's command for `args`, as the course runs it: podman builds in Docker's image
+    format (so the image keeps its HEALTHCHECK); everything else is passed on unchanged."""
+    if args[:1] == ["build"]:
+        args = ["build", *build_flags(engine.name), *args[1:]]
+    return engine.argv(*args)
+
+
+def main(args: list[str]) -> int:
+    """`python3 tools/containers.py build -t NAME FOLDER` (or run, logs, rm, ...): the command
+    run by Docker when `docker info` answers, else by podman with the course's settings. The
+    Makefile's docker-* targets use it."""
+    engine = find()
+    if engine is None:
+        print(f"error: no container engine: {reason()}.", file=sys.stderr)
+        return 1
+    if engine.name == "podman":
+        print(f"(podman: {reason()})", file=sys.stderr)
+        if args[:1] == ["build"]:
+            try:
+                ensure_base(engine)
+            except Unavailable as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 1
+    argv = command_line(engine, args)
+    os.execvpe(argv[0], argv, engine.env())
+    return 1  # not reached: exec replaces this process
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

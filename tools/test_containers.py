@@ -132,3 +132,15 @@ def test_build_output_says_which_steps_came_from_the_cache(output: str) -> None:
     assert [cached for _, cached in steps] == [False, True, True, False]
     assert steps[2][0] == "RUN pip install --no-cache-dir -r requirements.txt"
     assert steps[3][0] == "COPY main.py ./"
+
+
+def test_the_command_line_builds_in_docker_format_with_podman_only() -> None:
+    podman = containers.Engine("podman", "/usr/bin/podman", Path("/c.conf"))
+    docker = containers.Engine("docker", "/usr/bin/docker")
+    build = ["build", "-t", "chapter06-api", "06_docker"]
+    assert containers.command_line(podman, build) == [
+        "/usr/bin/podman", "build", "--format", "docker", "-t", "chapter06-api", "06_docker"
+    ]  # fmt: skip
+    assert containers.command_line(docker, build) == ["/usr/bin/docker", *build]
+    run = ["run", "-d", "--name", "chapter06-api", "-p", "8000:8000", "chapter06-api"]
+    assert containers.command_line(podman, run) == ["/usr/bin/podman", *run]

@@ -37,7 +37,7 @@ def test_an_unknown_chapter_is_refused_in_one_line() -> None:
 
 def test_docker_run_publishes_port() -> None:
     plan = planned("docker-run", "PORT=8123")
-    assert "docker run -d --name chapter06-api -p 8123:8000 chapter06-api" in plan
+    assert "tools/containers.py run -d --name chapter06-api -p 8123:8000 chapter06-api" in plan
     assert "Open http://localhost:8123/docs" in plan
 
 

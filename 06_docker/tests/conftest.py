@@ -9,7 +9,6 @@ setting leaks in from the machine running the tests.
 is built once per pytest run, then removed.
 """
 
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -44,15 +43,7 @@ def app(load_app: Callable[[], Any]) -> Any:
 
 @pytest.fixture(scope="session")
 def engine() -> containers.Engine:
-    engine = containers.require()
-    try:
-        base = containers.ensure_base(engine)
-    except containers.Unavailable as error:
-        containers.skip_or_fail(str(error))
-        raise
-    if base.seconds:
-        print(f"\nbase image: {base.describe()}, ready in {base.seconds:.0f} s", file=sys.stderr)
-    return engine
+    return containers.ready()
 
 
 @pytest.fixture(scope="session")
