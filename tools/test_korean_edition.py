@@ -21,6 +21,7 @@ top-level Korean document goes where its English one goes: `TROUBLESHOOTING.ko.m
 student edition, `README.ko.md` not (the edition has a README of its own).
 """
 
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -72,7 +73,14 @@ def check_same(
     korean = [p for p in lesson_parts.parts(read(korean_path)) if p.kind in kinds]
 
     def key(part: lesson_parts.Part) -> tuple[int | str, ...]:
-        return (part.section, part.kind, part.text) if with_section else (part.kind, part.text)
+        # A Korean edition links the Korean twin of a document where there is one, and so the
+        # twin's own heading as the anchor: a link is compared by the document it names.
+        text = part.text
+        if part.kind == "link" and ".ko.md" in text:
+            text = text.split("#")[0].replace(".ko.md", ".md")
+        elif part.kind == "link" and ".md#" in text:
+            text = text.split("#")[0]
+        return (part.section, part.kind, text) if with_section else (part.kind, text)
 
     if [key(p) for p in english] == [key(p) for p in korean]:
         return
@@ -198,3 +206,26 @@ def test_the_korean_student_readme_keeps_in_step_with_the_english_one() -> None:
         if not target.startswith("http"):
             assert target.endswith(".ko.md"), f"{korean} links {target}: link the Korean edition"
             assert (ROOT / target).is_file(), target
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=[korean for _, korean in PAIRS])
+def test_a_korean_edition_links_the_korean_twins(pair: tuple[str, str]) -> None:
+    """A Korean reader who follows a link to a lesson or document lands on its Korean edition,
+    where one exists (the line under the title, which links the English twin, aside)."""
+    _, korean = pair
+    folder = (ROOT / korean).parent
+    for part in lesson_parts.parts(read(korean)):
+        target, _, anchor = part.text.partition("#")
+        if part.kind != "link" or target.startswith("http") or not target.endswith(".md"):
+            continue
+        if target.endswith(".ko.md"):
+            headings = [slug(title) for title in lesson_parts.titles((folder / target).read_text())]
+            assert not anchor or anchor in headings, f"{korean} links {part.text}: no such heading"
+            continue
+        twin = (folder / target).with_suffix(".ko.md")
+        assert not twin.is_file(), f"{korean} links {target}: link {twin.relative_to(ROOT)}"
+
+
+def slug(title: str) -> str:
+    """A heading's anchor, as GitHub makes it: lower case, punctuation out, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
