@@ -31,6 +31,7 @@ def prepare(base: Path) -> None:
     shutil.copy(ROOT / "pyproject.toml", base / "pyproject.toml")
     shutil.copy(ROOT / "tools" / "proof_conftest.py", base / "conftest.py")
     shutil.copytree(ROOT / "tools" / "testkit", base / "tools" / "testkit")
+    shutil.copy(ROOT / "tools" / "containers.py", base / "tools" / "containers.py")
 
 
 def write_variant(base: Path, name: str, chapter: str, select: str, **how: Any) -> Path:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
+import openai
 import pytest
 import schemathesis
 import uvicorn
@@ -230,6 +231,18 @@ def serving() -> Iterator[Callable[[FastAPI], str]]:
 def serve() -> Iterator[Callable[[FastAPI], str]]:
     with serving() as start:
         yield start
+
+
+@pytest.fixture
+def base_url(serve: Callable[[FastAPI], str], app: FastAPI) -> str:
+    """This test's app, served over real HTTP."""
+    return serve(app)
+
+
+@pytest.fixture
+def openai_client(base_url: str) -> openai.OpenAI:
+    """The official `openai` client, pointed at this test's app."""
+    return openai.OpenAI(base_url=f"{base_url}/v1", api_key="not-needed", max_retries=0)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import httpx
 import openai
 import pytest
 import torch
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -47,16 +46,6 @@ def assert_likeliest(got: dict[str, float], expected: list[tuple[str, float]]) -
         assert math.isclose(logprob, dict(expected)[token], abs_tol=TOLERANCE)
     cut = min((value for _, value in expected), default=math.inf)
     assert all(value <= cut + TOLERANCE for _, value in expected[len(got) :])
-
-
-@pytest.fixture
-def base_url(serve: Callable[[FastAPI], str], app: FastAPI) -> str:
-    return serve(app)
-
-
-@pytest.fixture
-def openai_client(base_url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{base_url}/v1", api_key="not-needed", max_retries=0)
 
 
 @pytest.mark.usefixtures("engine_mode")

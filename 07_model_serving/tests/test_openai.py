@@ -16,13 +16,8 @@ pytestmark = pytest.mark.usefixtures("engine_mode")
 
 
 @pytest.fixture
-def base_url(serve: Callable[[FastAPI], str], app: FastAPI) -> str:
-    return serve(app)
-
-
-@pytest.fixture
-def client(base_url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{base_url}/v1", api_key="not-needed", max_retries=0)
+def client(openai_client: openai.OpenAI) -> openai.OpenAI:
+    return openai_client
 
 
 def plain(base_url: str, body: dict[str, object]) -> str:

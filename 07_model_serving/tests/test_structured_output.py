@@ -9,12 +9,10 @@ streamed, sampled at any temperature, is a whole match (checked with Python's ow
 
 import concurrent.futures
 import re
-from collections.abc import Callable
 
 import httpx
 import openai
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -102,10 +100,9 @@ def test_the_constraint_takes_the_likeliest_allowed_token(client: TestClient) ->
 
 @pytest.mark.usefixtures("engine_mode")
 def test_choice_through_the_openai_client_plain_streamed_and_in_chat(
-    serve: Callable[[FastAPI], str], app: FastAPI
+    openai_client: openai.OpenAI,
 ) -> None:
-    base_url = serve(app)
-    client = openai.OpenAI(base_url=f"{base_url}/v1", api_key="not-needed", max_retries=0)
+    client = openai_client
     extra = {"structured_outputs": {"choice": ["True", "False", "None"]}}
     plain = client.completions.create(
         model=MODEL, prompt="done = ", max_tokens=8, seed=4, extra_body=extra
@@ -183,10 +180,7 @@ def test_a_pattern_whose_automaton_explodes_is_refused_in_time(client: TestClien
     assert client.get("/ready").status_code == 200
 
 
-def test_a_constrained_row_leaves_its_neighbours_alone(
-    serve: Callable[[FastAPI], str], app: FastAPI
-) -> None:
-    base_url = serve(app)
+def test_a_constrained_row_leaves_its_neighbours_alone(base_url: str) -> None:
     free = {"model": MODEL, "prompt": "import ", "max_tokens": 30, "temperature": 0}
     alone = httpx.post(f"{base_url}/v1/completions", json=free, timeout=30).json()
     constrained = free | {"structured_outputs": {"regex": "[0-9]{30}"}, "n": 4}
