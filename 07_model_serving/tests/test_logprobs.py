@@ -140,6 +140,7 @@ def test_a_stop_string_has_no_logprobs(client: TestClient) -> None:
         assert cut["logprobs"][name] == whole["logprobs"][name][: len(cut["text"])]
 
 
+@pytest.mark.slow  # generated cases: `make test` and CI run them, `make test-7` not
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -36,6 +36,7 @@ def runners(chapter: Callable[[str], ModuleType]) -> tuple[object, object]:
     return runner(WEIGHTS, "cpu", 4, prefix_blocks=64), runner(WEIGHTS, "cpu", 4)
 
 
+@pytest.mark.slow  # generated cases: `make test` and CI run them, `make test-7` not
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

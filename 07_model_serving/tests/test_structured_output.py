@@ -34,6 +34,7 @@ def completion(client: TestClient, prompt: str, **fields: object) -> dict[str, o
     return response.json()["choices"][0]
 
 
+@pytest.mark.slow  # generated cases: `make test` and CI run them, `make test-7` not
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -59,6 +60,7 @@ def test_any_choice_request_answers_one_of_the_choices(
     assert choice["finish_reason"] == "stop" or longer
 
 
+@pytest.mark.slow  # generated cases: `make test` and CI run them, `make test-7` not
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
