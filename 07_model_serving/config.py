@@ -41,11 +41,11 @@ class Settings(BaseSettings):
         default=64, ge=1, le=256, description="Sequences one decode step advances together."
     )
     prefix_cache_blocks: int = Field(
-        default=512,
+        default=256,
         ge=0,
         le=65536,
         description=(
-            "Prompt blocks (16 tokens each, 64 KB for this model) whose keys and values are "
+            "Prompt blocks (32 tokens each, 128 KB for this model) whose keys and values are "
             "kept for the prompts that start the same way; 0 turns prefix caching off."
         ),
     )

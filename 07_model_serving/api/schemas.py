@@ -233,7 +233,7 @@ class StatsOut(BaseModel):
     tokens_generated: int
     tokens_per_second: float = Field(description="Over the last 10 seconds.")
     prefix_cache_queries: int = Field(
-        description="Prompt tokens looked up in the prefix cache, in whole blocks of 16."
+        description="Prompt tokens looked up in the prefix cache, in whole blocks of 32."
     )
     prefix_cache_hits: int = Field(
         description="Prompt tokens found there: copied into the slot instead of computed."

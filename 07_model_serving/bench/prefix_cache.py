@@ -1,7 +1,7 @@
 """Time to first token on prompts that share a long start, with the prefix cache on and off.
 
 The same server twice (as the image runs it: engine process, one PyTorch thread), once with
-PREFIX_CACHE_BLOCKS=0 and once with the default: each gets the same prompts, a 100-character
+PREFIX_CACHE_BLOCKS=0 and once with the default: each gets the same prompts, an 80-character
 comment shared by all of them and a different last line, streamed, first one at a time, then
 16 at once. Both must answer the same greedy text to every prompt. Writes
 bench/prefix-cache-cpu.json and .png.
@@ -23,9 +23,7 @@ from bench.metrics import describe
 from bench.servers import UVICORN, serving
 
 HERE = Path(__file__).resolve().parent
-SHARED = (
-    "# Helpers for the parser: each takes a line of the input file and returns what it holds.\n"
-)
+SHARED = "# Parser helpers: each one takes a line of the input and returns what it holds.\n"
 ENDINGS = [f"def {name}(line):\n" for name in ("parse", "split", "strip", "count", "first", "last")]
 ENDINGS += [f"def {name}(text):\n" for name in ("words", "lines", "upper", "lower", "title")]
 ENDINGS += [f"def {name}(row):\n" for name in ("cells", "keys", "sum", "mean", "size")]
@@ -59,7 +57,7 @@ async def all_at_once(base_url: str) -> list[float]:
 def greedy(base_url: str) -> list[str]:
     texts = []
     for ending in ENDINGS:
-        body = {"model": "code-gpt-char", "prompt": SHARED + ending, "max_tokens": 24}
+        body = {"model": "code-gpt-char", "prompt": SHARED + ending, "max_tokens": 16}
         response = httpx.post(f"{base_url}/v1/completions", json=body | {"temperature": 0})
         texts.append(response.json()["choices"][0]["text"])
     return texts
@@ -106,7 +104,7 @@ def plot(report: dict[str, object], path: Path) -> None:
 
 def main() -> None:
     started = time.strftime("%Y-%m-%dT%H:%M%z")
-    runs = {"cache off": measure("0"), "cache on": measure("512")}
+    runs = {"cache off": measure("0"), "cache on": measure("256")}
     same = runs["cache off"].pop("texts") == runs["cache on"].pop("texts")
     report = {
         "machine": {

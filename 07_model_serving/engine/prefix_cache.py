@@ -9,7 +9,7 @@ and prefills only the rest. The model prefills in those same blocks, so what is 
 for bit, what would have been computed: the cache changes how fast, never what.
 
 The least recently used blocks go first when the cache is full. Here a slot is one contiguous
-piece of memory, so a block is copied into it (64 KB for this model, far cheaper than
+piece of memory, so a block is copied into it (128 KB for this model, far cheaper than
 computing it); vLLM's paged attention points at shared blocks instead.
 """
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from model.kv_cache import KVCache
 
 
-PREFILL_CHUNK = 16  # prompt positions per prefill pass; also the prefix cache's block size
+# Prompt positions per prefill pass, and the prefix cache's block size. Each pass costs about as
+# much as a decode step (1.8 ms on the CPU here), so fewer, longer passes prefill faster: a 97-token
+# prompt took 12.5 ms in passes of 16, 8.4 ms in passes of 32, 4.4 ms in one pass (measured).
+PREFILL_CHUNK = 32
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ class ServingMetrics:
 
         self.prefix_cache_queries = Counter(
             "codegpt_prefix_cache_queries",
-            "Prompt tokens looked up in the prefix cache (whole blocks of 16).",
+            "Prompt tokens looked up in the prefix cache (whole blocks of 32).",
             registry=self.registry,
         )
         self.prefix_cache_hits = Counter(

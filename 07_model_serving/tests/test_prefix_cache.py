@@ -1,7 +1,7 @@
 """Prefix caching: a prompt's start, seen before, is copied instead of computed, and nothing
 else changes.
 
-The rule, from the lesson: a prompt is cut into blocks of 16 tokens; a full block is reused
+The rule, from the lesson: a prompt is cut into blocks of 32 tokens; a full block is reused
 when the whole prompt up to the block's end was seen before (not the last token: its logits
 are needed). The model prefills in those same blocks, so the logits, and hence every text and
 log-probability, are bit for bit those of a server without the cache.
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 MODEL = "code-gpt-char"
 WEIGHTS = Path(__file__).resolve().parents[1] / "model" / "weights" / "code-gpt.safetensors"
 VOCABULARY = "\n" + "".join(map(chr, range(32, 127)))
-BLOCK = 16
+BLOCK = 32
 SYSTEM = "# You write small, correct Python functions with docstrings.\n"
 
 
@@ -88,8 +88,8 @@ def test_answers_are_bitwise_the_same_with_the_cache_on_and_off(
         if blocks == "0":
             assert (stats["prefix_cache_queries"], stats["prefix_cache_hits"]) == (0, 0)
         else:
-            # The system message fills 3 whole blocks: every ask after the first reuses them.
-            assert stats["prefix_cache_hits"] >= 3 * BLOCK * (len(asks) - 1)
+            # The system message fills a whole block: every ask after the first reuses it.
+            assert stats["prefix_cache_hits"] >= BLOCK * (len(asks) - 1)
     assert answers["512"] == answers["0"]
 
 
@@ -109,7 +109,7 @@ def test_stats_and_metrics_count_the_blocks(client: TestClient) -> None:
 
 def test_the_least_recently_used_block_goes_first(chapter: Callable[[str], ModuleType]) -> None:
     runner = chapter("engine").ModelRunner(WEIGHTS, "cpu", 2, prefix_blocks=2)
-    prompts = ["a" * 17, "b" * 17, "a" * 17, "c" * 17]  # one usable block each
+    prompts = ["a" * 33, "b" * 33, "a" * 33, "c" * 33]  # one usable block each
     found = []
     for prompt in prompts:
         hits = runner.prefix_cache.stats.hits
@@ -117,7 +117,7 @@ def test_the_least_recently_used_block_goes_first(chapter: Callable[[str], Modul
         found.append(runner.prefix_cache.stats.hits - hits)
     assert found == [0, 0, 1, 0]
     assert len(runner.prefix_cache) == 2
-    for prompt, reused in (("a" * 17, 1), ("b" * 17, 0)):  # "c" pushed out "b", not "a"
+    for prompt, reused in (("a" * 33, 1), ("b" * 33, 0)):  # "c" pushed out "b", not "a"
         hits = runner.prefix_cache.stats.hits
         runner.prefill(0, runner.tokenizer.encode(prompt))
         assert runner.prefix_cache.stats.hits - hits == reused
@@ -127,7 +127,7 @@ def test_a_prompt_of_whole_blocks_still_computes_its_last_token(
     chapter: Callable[[str], ModuleType],
 ) -> None:
     runner = chapter("engine").ModelRunner(WEIGHTS, "cpu", 2, prefix_blocks=8)
-    ids = runner.tokenizer.encode("x" * 32)
+    ids = runner.tokenizer.encode("x" * 64)
     first = runner.prefill(0, ids)
     again = runner.prefill(1, ids)
     assert runner.prefix_cache.stats.hits == 1  # the first block; the second holds the last token
