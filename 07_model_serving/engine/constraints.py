@@ -39,7 +39,11 @@ class TokenAutomaton:
         try:
             fsm = interegular.parse_pattern(pattern).to_fsm()
         except Exception as error:  # interegular raises several kinds for what it cannot take
-            raise PatternError(f"the pattern cannot be used: {error}") from None
+            why = str(error) or (
+                "it is not a valid regular expression (an unbalanced bracket, or a quantifier "
+                "with nothing before it)"
+            )
+            raise PatternError(f"the pattern cannot be used: {why}") from None
         if len(fsm.states) > MAX_STATES:
             raise PatternError(f"the pattern needs more than {MAX_STATES} states")
         edges = {

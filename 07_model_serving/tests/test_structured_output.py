@@ -147,6 +147,10 @@ def openai_error(message: str, param: str | None = "structured_outputs") -> dict
         ({"choice": ["ok", "ü"]}, None),  # "ok" can be made: accepted
         ({"regex": "(a)\\1"}, "structured_outputs: the pattern cannot be used: Group references"),
         ({"regex": "a?"}, None),
+        (
+            {"regex": "(a"},
+            "structured_outputs: the pattern cannot be used: it is not a valid regular expression",
+        ),
         ({"regex": "()"}, "structured_outputs: the pattern matches only the empty text"),
         ({}, "structured_outputs: Value error, give exactly one of choice and regex"),
         (
