@@ -41,8 +41,16 @@ class StructuredOutputs(BaseModel):
         default=None, description="The text matches this regular expression, whole."
     )
 
+    json_schema: object = Field(
+        default=None,
+        alias="json",
+        description="vLLM's JSON-schema constraint: not supported here (a 400 says so).",
+    )
+
     @model_validator(mode="after")
     def exactly_one(self) -> Self:
+        if self.json_schema is not None:
+            raise ValueError("json is not supported by this server: use choice or regex")
         if (self.choice is None) == (self.regex is None):
             raise ValueError("give exactly one of choice and regex")
         return self

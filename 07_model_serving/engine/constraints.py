@@ -43,6 +43,8 @@ class TokenAutomaton:
                 "it is not a valid regular expression (an unbalanced bracket, or a quantifier "
                 "with nothing before it)"
             )
+            if why in ("'^'", "'$'"):
+                why = f"the anchor {why} is not supported, nor needed: the whole text must match"
             raise PatternError(f"the pattern cannot be used: {why}") from None
         if len(fsm.states) > MAX_STATES:
             raise PatternError(f"the pattern needs more than {MAX_STATES} states")

@@ -157,7 +157,15 @@ def openai_error(message: str, param: str | None = "structured_outputs") -> dict
             {"choice": ["a"], "regex": "a"},
             "structured_outputs: Value error, give exactly one of choice and regex",
         ),
-        ({"json": {"type": "object"}}, "structured_outputs: Extra inputs are not permitted"),
+        (
+            {"json": {"type": "object"}},
+            "structured_outputs: Value error, json is not supported by this server: use choice",
+        ),
+        ({"grammar": "root ::= x"}, "structured_outputs: Extra inputs are not permitted"),
+        (
+            {"regex": "^[0-9]$"},
+            "structured_outputs: the pattern cannot be used: the anchor '^' is not supported",
+        ),
         ({"choice": []}, "structured_outputs: List should have at least 1 item after validation"),
     ],
 )

@@ -4,8 +4,9 @@ one prompt; the rest is a completion, stored like the others."""
 import time
 import uuid
 from dataclasses import replace
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import StreamingResponse
 
 from api.chat_schemas import (
@@ -34,6 +35,41 @@ from serving.service import GenerationService
 from serving.service_types import InvalidRequest, RequestProblem
 
 router = APIRouter(prefix="/v1", tags=["openai"])
+ADD = [
+    {"role": "user", "content": "Return the sum of a and b."},
+    {"role": "assistant", "content": "def add(a, b):"},
+]
+CHAT_EXAMPLES = {
+    "plain": {
+        "summary": "Start the answer yourself: the model continues the code",
+        "value": {
+            "model": "code-gpt-char",
+            "messages": ADD,
+            "max_completion_tokens": 40,
+            "temperature": 0,
+        },
+    },
+    "logprobs": {
+        "summary": "How sure the model was of each token, with the 2 likeliest",
+        "value": {
+            "model": "code-gpt-char",
+            "messages": ADD,
+            "max_completion_tokens": 4,
+            "temperature": 0,
+            "logprobs": True,
+            "top_logprobs": 2,
+        },
+    },
+    "choice": {
+        "summary": "Structured output: the answer is one of the choices",
+        "value": {
+            "model": "code-gpt-char",
+            "messages": [{"role": "user", "content": "Is 7 a prime number?"}],
+            "max_completion_tokens": 8,
+            "structured_outputs": {"choice": ["True", "False"]},
+        },
+    },
+}
 
 
 @router.post(
@@ -46,13 +82,17 @@ router = APIRouter(prefix="/v1", tags=["openai"])
         "source, not on conversations: it continues code, it does not follow instructions. "
         "With `stream: true`: a first chunk with the role, one chunk per piece of text, "
         "`finish_reason` on the last, a usage chunk when `stream_options.include_usage` is "
-        "true, then `data: [DONE]`."
+        "true, then `data: [DONE]`. `logprobs` and `top_logprobs` report how sure the model "
+        "was of each token; `structured_outputs` forces a shape on the answer. Pick an "
+        "example below."
     ),
     response_model=ChatCompletion,
     responses=COMPLETION_RESPONSES,
 )
 async def create_chat_completion(
-    body: ChatCompletionRequest, service: ServiceDep, raw_request: Request
+    body: Annotated[ChatCompletionRequest, Body(openapi_examples=CHAT_EXAMPLES)],
+    service: ServiceDep,
+    raw_request: Request,
 ) -> ChatCompletion | StreamingResponse:
     check_model(body.model, service.model_name)
     prompt = written_prompt(body, service)

@@ -7,8 +7,9 @@
 
 import time
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import StreamingResponse
 
 from api.dependencies import ServiceDep
@@ -37,6 +38,52 @@ from serving.text_collector import Delta
 router = APIRouter(prefix="/v1", tags=["openai"])
 
 
+def example(summary: str, **fields: object) -> dict[str, object]:
+    body = {"model": "code-gpt-char"} | fields
+    return {"summary": summary, "value": body}
+
+
+# Swagger UI offers these in a list above the body ("Try it out"); the first is the default.
+COMPLETION_EXAMPLES = {
+    "plain": example(
+        "A greedy completion, cut at the end of the line",
+        prompt="def ",
+        max_tokens=32,
+        temperature=0,
+        stop=["\n"],
+    ),
+    "logprobs": example(
+        "How sure the model was: each token's log-probability and the 2 likeliest",
+        prompt="if __name__ == ",
+        max_tokens=3,
+        temperature=0,
+        logprobs=2,
+    ),
+    "echo": example(
+        "Score a text: the prompt echoed, with its tokens' log-probabilities",
+        prompt="import os\n",
+        max_tokens=1,
+        temperature=0,
+        echo=True,
+        logprobs=0,
+    ),
+    "choice": example(
+        "Structured output: exactly one of the choices",
+        prompt="is_prime = ",
+        max_tokens=8,
+        temperature=0,
+        structured_outputs={"choice": ["True", "False"]},
+    ),
+    "regex": example(
+        "Structured output: text that matches a regular expression",
+        prompt="def add(a, b):\n    return ",
+        max_tokens=20,
+        temperature=0,
+        structured_outputs={"regex": "[a-z] [-+*/] [a-z]"},
+    ),
+}
+
+
 @router.get(
     "/models",
     summary="List the served model",
@@ -57,13 +104,18 @@ def list_models(service: ServiceDep) -> ModelList:
         "OpenAI's text-completion API. With `stream: true` the answer is a stream of "
         "server-sent events: one chunk per token as it is generated (a client that falls "
         "behind gets what piled up in one chunk), `finish_reason` on the last, a usage chunk "
-        "when `stream_options.include_usage` is true, then `data: [DONE]`."
+        "when `stream_options.include_usage` is true, then `data: [DONE]`. `logprobs` (0-20) "
+        "reports how sure the model was of each token, `echo` puts the prompt first, and "
+        "`structured_outputs` forces a shape on the text (`choice` or `regex`). Pick an "
+        "example below."
     ),
     response_model=Completion,
     responses=COMPLETION_RESPONSES,
 )
 async def create_completion(
-    body: CompletionRequest, service: ServiceDep, raw_request: Request
+    body: Annotated[CompletionRequest, Body(openapi_examples=COMPLETION_EXAMPLES)],
+    service: ServiceDep,
+    raw_request: Request,
 ) -> Completion | StreamingResponse:
     check_model(body.model, service.model_name)
     prompt = body.prompt if isinstance(body.prompt, str) else body.prompt[0]
