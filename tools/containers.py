@@ -20,6 +20,7 @@
   alike (its Debian release is trixie, not bookworm).
 """
 
+import contextlib
 import fcntl
 import functools
 import hashlib
@@ -27,10 +28,14 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -324,6 +329,42 @@ def build(engine: Engine, context: Path, tag: str, *args: str, timeout: float = 
             f"the image did not build (exit code {result.returncode}):\n{output[-3000:]}"
         )
     return Built(tag, output, time.monotonic() - began)
+
+
+@contextlib.contextmanager
+def running(
+    engine: Engine, image: str, *args: str, prefix: str, probe: str, seconds: float
+) -> Iterator[tuple[str, str]]:
+    """Run `image` in the background, published on a free local port, until `probe` (a path)
+    answers 200: its name and base URL. Removed afterwards; if it never answers, the error
+    carries its logs."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    engine.run("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:8000", *args, image)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + seconds
+        while not answers(base_url + probe):
+            if time.monotonic() > deadline:
+                logs = engine.run("logs", name, check=False)
+                raise TimeoutError(
+                    f"{base_url}{probe} did not answer within {seconds} s; the container's log:"
+                    f"\n{logs.stdout}{logs.stderr}"
+                )
+            time.sleep(0.2)
+        yield name, base_url
+    finally:
+        engine.run("rm", "--force", name, check=False)
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except (OSError, ValueError):
+        return False
 
 
 def build_steps(output: str) -> list[tuple[str, bool]]:

@@ -274,22 +274,13 @@ def test_image_file_set_holds_only_the_app(tmp_path: Path) -> None:
 # Debian Python 3.13.5 base; the official image's own bytes are not checked there.
 
 
-@contextlib.contextmanager
-def container(engine: containers.Engine, image: str, *args: str) -> Iterator[tuple[str, str]]:
-    """Run `image` in the background, published on a free port: (name, base URL)."""
-    name = f"chapter06-test-{uuid.uuid4().hex[:8]}"
-    port = free_port()
-    engine.run("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:8000", *args, image)
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_healthy(base_url, seconds=60)
-        except pytest.fail.Exception:
-            print(engine.run("logs", name, check=False).stderr)
-            raise
-        yield name, base_url
-    finally:
-        engine.run("rm", "--force", name, check=False)
+def container(
+    engine: containers.Engine, image: str, *args: str
+) -> contextlib.AbstractContextManager[tuple[str, str]]:
+    """Run `image` until /health answers (tools/containers.py): (name, base URL)."""
+    return containers.running(
+        engine, image, *args, prefix="chapter06-test", probe="/health", seconds=60
+    )
 
 
 @pytest.mark.slow

@@ -67,6 +67,11 @@ COMPLETION_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
+def example(summary: str, **fields: object) -> dict[str, object]:
+    """One of the bodies Swagger UI offers in its Examples list, for the served model."""
+    return {"summary": summary, "value": {"model": "code-gpt-char"} | fields}
+
+
 def check_model(asked: str, served: str) -> None:
     if asked != served:
         raise HTTPException(

@@ -91,16 +91,14 @@ class TokenAutomaton:
 def automaton(pattern: str, vocabulary: str) -> TokenAutomaton:
     """The pattern's automaton over these characters, built once per process. Call
     `compiles_in_time` first for a pattern from outside."""
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        raise PatternError(f"the pattern is longer than {MAX_PATTERN_LENGTH} characters")
+    check_length(pattern)
     return TokenAutomaton(pattern, vocabulary)
 
 
 @functools.lru_cache(maxsize=1024)
 def compiles_in_time(pattern: str) -> None:
     """Raise PatternError unless the pattern compiles within COMPILE_WITHIN_S (in a child)."""
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        raise PatternError(f"the pattern is longer than {MAX_PATTERN_LENGTH} characters")
+    check_length(pattern)
     if not REPEATS.search(re.sub(r"\\.", "", pattern)):
         return  # no repetition (a `choice`, say): its automaton grows with its length only
     try:
@@ -112,6 +110,12 @@ def compiles_in_time(pattern: str) -> None:
         )
     except subprocess.TimeoutExpired:
         raise PatternError("the pattern's automaton is too large to build in time") from None
+
+
+def check_length(pattern: str) -> None:
+    """A `choice` pattern is not held to the schema's limit on `regex`: it is checked here."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise PatternError(f"the pattern is longer than {MAX_PATTERN_LENGTH} characters")
 
 
 def choice_pattern(choices: tuple[str, ...]) -> str:

@@ -46,12 +46,13 @@ class PrefixCache:
         usable = (len(ids) - 1) // self.block
         found = 0
         while found < usable:
-            kept = self._blocks.get(tuple(ids[: (found + 1) * self.block]))
+            key = tuple(ids[: (found + 1) * self.block])
+            kept = self._blocks.get(key)
             if kept is None:
                 break
             where = slice(found * self.block, (found + 1) * self.block)
             cache.keys[:, slot, :, where], cache.values[:, slot, :, where] = kept
-            self._blocks.move_to_end(tuple(ids[: (found + 1) * self.block]))
+            self._blocks.move_to_end(key)
             found += 1
         self.stats.queries += usable
         self.stats.hits += found

@@ -382,23 +382,13 @@ def volume(container_engine: containers.Engine) -> Iterator[str]:
     container_engine.run("volume", "rm", "--force", name, check=False)
 
 
-@contextlib.contextmanager
-def container(engine: containers.Engine, image: str, *args: str) -> Iterator[tuple[str, str]]:
-    """Run `image` in the background on a free port until /ready answers: (name, base URL)."""
-    name = f"chapter07-test-{uuid.uuid4().hex[:8]}"
-    port = free_port()
-    engine.run("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:8000", *args, image)
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_healthy(base_url, seconds=180)
-        except pytest.fail.Exception:
-            logs = engine.run("logs", name, check=False)
-            print(logs.stdout + logs.stderr)
-            raise
-        yield name, base_url
-    finally:
-        engine.run("rm", "--force", name, check=False)
+def container(
+    engine: containers.Engine, image: str, *args: str
+) -> contextlib.AbstractContextManager[tuple[str, str]]:
+    """Run `image` until /ready answers (tools/containers.py): (name, base URL)."""
+    return containers.running(
+        engine, image, *args, prefix="chapter07-test", probe="/ready", seconds=180
+    )
 
 
 # The first test to ask for the image builds it: PyPI's CUDA build takes about 4 minutes here.

@@ -25,6 +25,7 @@ from api.openai_protocol import (
     COMPLETION_RESPONSES,
     check_model,
     event_stream,
+    example,
     fitted_max_tokens,
     open_choices,
 )
@@ -40,35 +41,26 @@ ADD = [
     {"role": "assistant", "content": "def add(a, b):"},
 ]
 CHAT_EXAMPLES = {
-    "plain": {
-        "summary": "Start the answer yourself: the model continues the code",
-        "value": {
-            "model": "code-gpt-char",
-            "messages": ADD,
-            "max_completion_tokens": 40,
-            "temperature": 0,
-        },
-    },
-    "logprobs": {
-        "summary": "How sure the model was of each token, with the 2 likeliest",
-        "value": {
-            "model": "code-gpt-char",
-            "messages": ADD,
-            "max_completion_tokens": 4,
-            "temperature": 0,
-            "logprobs": True,
-            "top_logprobs": 2,
-        },
-    },
-    "choice": {
-        "summary": "Structured output: the answer is one of the choices",
-        "value": {
-            "model": "code-gpt-char",
-            "messages": [{"role": "user", "content": "Is 7 a prime number?"}],
-            "max_completion_tokens": 8,
-            "structured_outputs": {"choice": ["True", "False"]},
-        },
-    },
+    "plain": example(
+        "Start the answer yourself: the model continues the code",
+        messages=ADD,
+        max_completion_tokens=40,
+        temperature=0,
+    ),
+    "logprobs": example(
+        "How sure the model was of each token, with the 2 likeliest",
+        messages=ADD,
+        max_completion_tokens=4,
+        temperature=0,
+        logprobs=True,
+        top_logprobs=2,
+    ),
+    "choice": example(
+        "Structured output: the answer is one of the choices",
+        messages=[{"role": "user", "content": "Is 7 a prime number?"}],
+        max_completion_tokens=8,
+        structured_outputs={"choice": ["True", "False"]},
+    ),
 }
 
 

@@ -20,6 +20,7 @@ from api.openai_protocol import (
     COMPLETION_RESPONSES,
     check_model,
     event_stream,
+    example,
     fitted_max_tokens,
     open_choices,
 )
@@ -36,11 +37,6 @@ from engine import Completion as Generated
 from serving.text_collector import Delta
 
 router = APIRouter(prefix="/v1", tags=["openai"])
-
-
-def example(summary: str, **fields: object) -> dict[str, object]:
-    body = {"model": "code-gpt-char"} | fields
-    return {"summary": summary, "value": body}
 
 
 # Swagger UI offers these in a list above the body ("Try it out"); the first is the default.
@@ -140,20 +136,19 @@ async def create_completion(
     def logprobs(text: str, entries: tuple, offset: int = 0) -> CompletionLogprobs | None:
         return None if body.logprobs is None else completion_logprobs(text, entries, offset)
 
+    def whole_choice(index: int, done: Generated) -> CompletionChoice:
+        text = echo + done.text
+        entries = (done.prompt_logprobs if echo else ()) + done.logprobs
+        return CompletionChoice(
+            index=index,
+            text=text,
+            finish_reason=done.finish_reason,
+            logprobs=logprobs(text, entries),
+        )
+
     if not body.stream:
         finished = await unless_disconnected(raw_request, service.generate_all(requests))
-        choices = [
-            CompletionChoice(
-                index=index,
-                text=echo + done.completion.text,
-                finish_reason=done.completion.finish_reason,
-                logprobs=logprobs(
-                    echo + done.completion.text,
-                    (done.completion.prompt_logprobs if echo else ()) + done.completion.logprobs,
-                ),
-            )
-            for index, done in enumerate(finished)
-        ]
+        choices = [whole_choice(index, done.completion) for index, done in enumerate(finished)]
         return answer(choices, usage([done.completion.tokens for done in finished]))
 
     sent = [0] * len(requests)  # characters of each choice's text sent so far
