@@ -122,7 +122,7 @@ train-7: $(MODEL_STAMP)
 	cd 07_model_serving && ../$(PY) -m model.train
 
 bench-7: $(BENCH_STAMP)
-	cd 07_model_serving && ../$(PY) -m bench.padding | tee bench/padding-cpu.txt && ../$(PY) -m bench.step_overhead && ../$(PY) -m bench.run && ../$(PY) -m bench.prefix_cache
+	cd 07_model_serving && ../$(PY) -m bench.padding | tee bench/padding-cpu.txt && ../$(PY) -m bench.step_overhead && ../$(PY) -m bench.run && ../$(PY) -m bench.prefix_cache && ../$(PY) -m bench.speculation
 
 bench-7-vllm: $(BENCH_STAMP) $(VLLM_STAMP)
 	cd 07_model_serving && ../$(PY) -m bench.vs_vllm --vllm-python "$(VLLM_VENV)/bin/python"

@@ -49,6 +49,15 @@ class Settings(BaseSettings):
             "kept for the prompts that start the same way; 0 turns prefix caching off."
         ),
     )
+    speculative_tokens: int = Field(
+        default=3,
+        ge=0,
+        le=255,
+        description=(
+            "Most tokens a sequence may guess ahead in a step (speculative decoding by prompt "
+            "lookup), checked in rows the step computes anyway; 0 turns speculation off."
+        ),
+    )
     queue_size: int = Field(
         default=64, ge=1, description="Requests that may wait for a free slot (then 503)."
     )

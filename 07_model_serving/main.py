@@ -77,10 +77,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 async def start_engine(runner: ModelRunner, settings: Settings, in_a_process: bool) -> EngineClient:
     """The engine in a thread of this process, or in a process of its own (ENGINE_PROCESS)."""
     if in_a_process:
-        remote = EngineProcess(runner, settings.device, settings.queue_size, settings.cpu_threads)
+        remote = EngineProcess(
+            runner,
+            settings.device,
+            settings.queue_size,
+            settings.cpu_threads,
+            settings.speculative_tokens,
+        )
         await run_in_threadpool(remote.start)  # starts Python, loads the model: seconds
         return remote
-    engine = Engine(runner, max_waiting=settings.queue_size)
+    engine = Engine(
+        runner, max_waiting=settings.queue_size, speculative_tokens=settings.speculative_tokens
+    )
     engine.start()
     return engine
 

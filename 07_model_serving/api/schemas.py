@@ -220,6 +220,8 @@ class StatsOut(BaseModel):
                     "tokens_per_second": 4100.5,
                     "prefix_cache_queries": 51200,
                     "prefix_cache_hits": 38400,
+                    "spec_draft_tokens": 2400,
+                    "spec_accepted_tokens": 1300,
                 }
             ]
         }
@@ -237,6 +239,12 @@ class StatsOut(BaseModel):
     )
     prefix_cache_hits: int = Field(
         description="Prompt tokens found there: copied into the slot instead of computed."
+    )
+    spec_draft_tokens: int = Field(
+        description="Tokens guessed by speculative decoding and checked in a decode step."
+    )
+    spec_accepted_tokens: int = Field(
+        description="Guessed tokens that the model picked itself: each one a step saved."
     )
 
 

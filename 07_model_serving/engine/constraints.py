@@ -79,6 +79,9 @@ class TokenAutomaton:
         mask[list(self._edges[state])] = True
         return mask
 
+    def allows(self, state: int, token: int) -> bool:
+        return token in self._edges[state]
+
     def advance(self, state: int, token: int) -> int:
         return self._edges[state][token]
 

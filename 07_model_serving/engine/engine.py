@@ -5,7 +5,9 @@ Each step of the loop:
    at most a context's worth of prompt tokens per step, so that a burst of new prompts never
    stalls the running sequences for long;
 2. run ONE decode forward pass for the running sequences (the fewest slots, from the first,
-   that hold them all: engine/buckets.py), and sample one token per running sequence;
+   that hold them all: engine/buckets.py), and sample one token per running sequence; the
+   rows of that pass that no sequence holds check guessed tokens instead (speculative
+   decoding, engine/speculation.py), and a sequence keeps the guesses it would have picked;
 3. retire the sequences that finished (length, stop string, full context, cancelled): their
    callers are answered at once, and their slots take new sequences at the next step.
 """
@@ -33,6 +35,7 @@ from engine.sequence import (
     SequenceCancelled,
     TokenLogprob,
 )
+from engine.speculation import propose
 from model import sample_tokens, token_logprob
 
 logger = logging.getLogger("chapter07.engine")
@@ -54,6 +57,8 @@ class EngineStats:
     tokens_per_second: float
     prefix_cache_queries: int  # prompt tokens looked up in the prefix cache (whole blocks)
     prefix_cache_hits: int  # ... found there: copied into the slot, not computed
+    spec_draft_tokens: int  # guessed tokens checked by speculative decoding
+    spec_accepted_tokens: int  # ... that the model picked itself: tokens gained, steps saved
 
 
 @dataclass
@@ -66,20 +71,33 @@ class StepTimes:
     sample_s: float = 0.0  # picking the tokens from the logits
 
 
+# A row of a decode step: the sequence, how many guessed tokens come before this row's token
+# (0: the sequence's own row), and where those leave the sequence's pattern (structured output).
+Row = tuple[Sequence, int, int]
+
+
 class Engine:
     def __init__(
-        self, runner: ModelRunner, max_waiting: int, on_step: Callable[[], None] | None = None
+        self,
+        runner: ModelRunner,
+        max_waiting: int,
+        on_step: Callable[[], None] | None = None,
+        speculative_tokens: int = 0,
     ) -> None:
         self.runner = runner
+        self.speculative_tokens = speculative_tokens  # most guesses a sequence gets a step
         self._on_step = on_step  # called after every step: the engine process sends its news
         self.scheduler = Scheduler(runner.slots, max_waiting)
         self._lock = threading.Condition()
         self._accepting = True
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
-        self._recent: deque[tuple[float, int]] = deque(maxlen=RECENT_STEPS)  # (time, batch)
+        # (time, running sequences, tokens they got) for each recent step
+        self._recent: deque[tuple[float, int, int]] = deque(maxlen=RECENT_STEPS)
         self._served = 0
         self._generated = 0
+        self._drafted = 0
+        self._accepted = 0
         self._times = StepTimes()
         # BEGIN SOLUTION ch07.ex4: a count of finished sequences per finish reason
         self._finish_reasons: Counter[str] = Counter()
@@ -115,18 +133,20 @@ class Engine:
         prefix = self.runner.prefix_cache.stats
         prefix_block = self.runner.prefix_cache.block
         now = time.monotonic()
-        window = [(at, size) for at, size in recent if now - at <= 10.0]
+        window = [(at, tokens) for at, _, tokens in recent if now - at <= 10.0]
         seconds = now - window[0][0] if len(window) > 1 else 0.0
         return EngineStats(
             waiting=waiting,
             running=running,
             slots=self.runner.slots,
-            mean_batch_size=round(sum(s for _, s in recent) / len(recent), 2) if recent else 0.0,
+            mean_batch_size=round(sum(s for _, s, _ in recent) / len(recent), 2) if recent else 0.0,
             requests_served=self._served,
             tokens_generated=self._generated,
-            tokens_per_second=round(sum(s for _, s in window[1:]) / seconds, 1) if seconds else 0.0,
+            tokens_per_second=round(sum(t for _, t in window[1:]) / seconds, 1) if seconds else 0.0,
             prefix_cache_queries=prefix.queries * prefix_block,
             prefix_cache_hits=prefix.hits * prefix_block,
+            spec_draft_tokens=self._drafted,
+            spec_accepted_tokens=self._accepted,
         )
 
     def step_times(self) -> StepTimes:
@@ -208,7 +228,7 @@ class Engine:
                 if sequence.params.prompt_logprobs is not None:
                     self._score_prompt(sequence, sequence.params.prompt_logprobs)
                 logits = self.runner.prefill(sequence.slot, sequence.prompt_ids)
-            token = self._sample(logits[None, :], [sequence])[0]
+            token = self._sample(logits[None, :], [(sequence, 0, sequence.state)])[0]
         except Exception as error:
             logger.exception("The model failed on a prompt; that request gets the error")
             self._fail(sequence, error)
@@ -239,12 +259,28 @@ class Engine:
         if not running:
             return
         # The fewest slots, from the first, that hold every running sequence (a proven size).
-        rows = slots[: bucket(self.runner.buckets, max(s.slot for s in running) + 1)]
-        tokens = [s.output_ids[-1] if s is not None else 0 for s in rows]
-        positions = [s.length - 1 if s is not None else 0 for s in rows]
+        size = bucket(self.runner.buckets, max(s.slot for s in running) + 1)
+        rows: list[Row | None] = [(s, 0, s.state) if s else None for s in slots[:size]]
+        tokens = [s.output_ids[-1] if s is not None else 0 for s in slots[:size]]
+        positions = [s.length - 1 if s is not None else 0 for s in slots[:size]]
+        # Each sequence's rows, its own first; the rows no sequence holds take guesses, which
+        # read and write their sequence's slot at the positions after its own.
+        chains = {s: [s.slot] for s in running}
+        drafts = self._draft(running, rows.count(None))
+        free = (i for i, row in enumerate(rows) if row is None)
+        for sequence, draft in drafts.items():
+            state = sequence.state
+            for depth, token in enumerate(draft, start=1):
+                if sequence.automaton is not None:
+                    state = sequence.automaton.advance(state, token)
+                row = next(free)
+                rows[row] = (sequence, depth, state)
+                tokens[row], positions[row] = token, sequence.length - 1 + depth
+                chains[sequence].append(row)
+        row_slots = [row[0].slot if row else i for i, row in enumerate(rows)] if drafts else None
         try:
             with self._timed("model_s"):
-                logits = self.runner.decode(tokens, positions)
+                logits = self.runner.decode(tokens, positions, row_slots)  # type: ignore[arg-type]
             picked = self._sample(logits, rows)
         except Exception as error:
             logger.exception(
@@ -253,10 +289,68 @@ class Engine:
             for sequence in running:
                 self._fail(sequence, error)
             return
+        generated = self._generated
+        for sequence, chain in chains.items():
+            self._keep(sequence, drafts.get(sequence, []), [(picked[i], logits[i]) for i in chain])
         with self._lock:
-            self._recent.append((time.monotonic(), len(running)))
+            self._recent.append((time.monotonic(), len(running), self._generated - generated))
+
+    def _draft(self, running: list[Sequence], free_rows: int) -> dict[Sequence, list[int]]:
+        """Guesses for the sequences (engine/speculation.py), as many as the free rows hold:
+        the first guess of each sequence, then the second, and so on. None when fewer rows are
+        free than sequences run: a step with guesses copies every row's slot, and a few guesses
+        among many sequences do not pay for that (bench/speculation.py measured it)."""
+        if not self.speculative_tokens or free_rows < len(running):
+            return {}
+        wanted = {}
         for sequence in running:
-            self._advance(sequence, picked[sequence.slot], logits[sequence.slot])
+            room = min(
+                self.speculative_tokens,
+                sequence.params.max_new_tokens - len(sequence.output_ids) - 1,
+                self.runner.context - sequence.length,
+            )
+            draft = propose(sequence.prompt_ids + sequence.output_ids, room)
+            if sequence.automaton is not None:
+                draft = self._allowed_start(sequence, draft)
+            if draft:
+                wanted[sequence] = draft
+        given = dict.fromkeys(wanted, 0)
+        for depth in range(self.speculative_tokens):
+            for sequence, draft in wanted.items():
+                if free_rows and len(draft) > depth:
+                    given[sequence] += 1
+                    free_rows -= 1
+        return {sequence: wanted[sequence][:count] for sequence, count in given.items() if count}
+
+    @staticmethod
+    def _allowed_start(sequence: Sequence, draft: list[int]) -> list[int]:
+        """The guesses that the sequence's pattern allows, up to one that would end it."""
+        automaton, state = sequence.automaton, sequence.state
+        kept = []
+        for token in draft:
+            if not automaton.allows(state, token):  # type: ignore[union-attr]
+                break
+            state = automaton.advance(state, token)  # type: ignore[union-attr]
+            if automaton.finished(state):  # type: ignore[union-attr]
+                break
+            kept.append(token)
+        return kept
+
+    def _keep(
+        self, sequence: Sequence, draft: list[int], picks: list[tuple[int, torch.Tensor]]
+    ) -> None:
+        """Take the sequence's own pick, then each guess's pick while the guess before it was
+        what the model picked: exactly the tokens that steps without guesses would have given."""
+        for depth, (token, logits) in enumerate(picks):
+            self._advance(sequence, token, logits)
+            if depth == len(draft) or token != draft[depth]:
+                break
+            with self._lock:
+                self._accepted += 1
+            if sequence.finish_reason is not None:
+                break
+        with self._lock:
+            self._drafted += len(draft)
 
     @contextlib.contextmanager
     def _timed(self, part: str) -> Iterator[None]:
@@ -268,25 +362,27 @@ class Engine:
             with self._lock:
                 setattr(self._times, part, getattr(self._times, part) + elapsed)
 
-    def _sample(self, logits: torch.Tensor, rows: list[Sequence | None]) -> list[int]:
+    def _sample(self, logits: torch.Tensor, rows: list[Row | None]) -> list[int]:
         with self._timed("sample_s"):
             return self._pick(logits, rows)
 
-    def _pick(self, logits: torch.Tensor, rows: list[Sequence | None]) -> list[int]:
+    def _pick(self, logits: torch.Tensor, rows: list[Row | None]) -> list[int]:
         vocabulary = logits.shape[-1]
-        constrained = [(i, s) for i, s in enumerate(rows) if s is not None and s.automaton]
+        constrained = [(i, row) for i, row in enumerate(rows) if row and row[0].automaton]
         if constrained:  # structured output: what the pattern forbids cannot be picked
             logits = logits.clone()  # the raw logits stay as they are, for logprobs
-            for i, sequence in constrained:
-                allowed = sequence.automaton.allowed(sequence.state)  # type: ignore[union-attr]
+            for i, (sequence, _, state) in constrained:
+                allowed = sequence.automaton.allowed(state)  # type: ignore[union-attr]
                 logits[i].masked_fill_(~allowed, float("-inf"))
-        params = [s.params if s is not None else SamplingParams(temperature=0) for s in rows]
+        params = [row[0].params if row else SamplingParams(temperature=0) for row in rows]
+        # A guess's row uses the number its token would get: the same pick as without guesses.
+        uniform = [row[0].uniforms(row[1] + 1)[row[1]] if row else 0.0 for row in rows]
         tokens = sample_tokens(
             logits,
             torch.tensor([p.temperature for p in params]),
             torch.tensor([p.top_k or vocabulary for p in params]),
             torch.tensor([p.top_p for p in params]),
-            torch.tensor([s.rng.random() if s is not None else 0.0 for s in rows]),
+            torch.tensor(uniform),
         )
         return tokens.tolist()
 
@@ -296,6 +392,7 @@ class Engine:
                 entry = self._token_logprob(logits, token, sequence.params.logprobs)
                 sequence.logprobs.append(entry)
         char = self.runner.tokenizer.decode([token])
+        sequence.spend_uniform()
         sequence.append(token, char, self.runner.context)
         if sequence.automaton is not None:
             sequence.state = sequence.automaton.advance(sequence.state, token)

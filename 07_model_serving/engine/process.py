@@ -58,7 +58,12 @@ class RemoteSequence:
 
 class EngineProcess:
     def __init__(
-        self, runner: ModelRunner, device_setting: str, max_waiting: int, threads: int
+        self,
+        runner: ModelRunner,
+        device_setting: str,
+        max_waiting: int,
+        threads: int,
+        speculative_tokens: int = 0,
     ) -> None:
         # The server's own runner, on the CPU: the tokenizer, the context, the name. Its weights
         # stay idle; the engine process loads the model on `device_setting`.
@@ -66,6 +71,7 @@ class EngineProcess:
         self._device_setting = device_setting
         self.max_waiting = max_waiting
         self._threads = threads
+        self._speculative_tokens = speculative_tokens
         self._numbers = itertools.count()
         self._lock = threading.Lock()  # the table, the count and the socket's sending end
         self._sequences: dict[int, RemoteSequence] = {}
@@ -84,6 +90,7 @@ class EngineProcess:
             "slots": self.runner.slots,
             "prefix_blocks": self.runner.prefix_cache.capacity,
             "threads": self._threads,
+            "speculative_tokens": self._speculative_tokens,
         }
         self._process = subprocess.Popen(
             [sys.executable, "-m", "engine.process", str(theirs.fileno()), json.dumps(arguments)],
@@ -274,13 +281,17 @@ def rebuilt(name: str, message: str) -> Exception:
 class EngineHost:
     """The child's side: the ordinary `Engine`, and what it did in each step sent as one list."""
 
-    def __init__(self, connection: Connection, runner: ModelRunner) -> None:
+    def __init__(
+        self, connection: Connection, runner: ModelRunner, speculative_tokens: int
+    ) -> None:
         self.connection = connection
         self._lock = threading.Lock()  # the outbox, the table and the socket's sending end
         self._outbox: list[tuple] = []
         self._sequences: dict[int, object] = {}
         # The line's limit is kept by the server (EngineProcess.submit): none here.
-        self.engine = Engine(runner, max_waiting=sys.maxsize, on_step=self.flush)
+        self.engine = Engine(
+            runner, sys.maxsize, on_step=self.flush, speculative_tokens=speculative_tokens
+        )
 
     def emit(self, event: tuple) -> None:
         with self._lock:
@@ -374,7 +385,7 @@ def main() -> None:
     except ModelLoadError as error:
         connection.send(("failed", str(error)))
         return
-    host = EngineHost(connection, runner)
+    host = EngineHost(connection, runner, arguments["speculative_tokens"])
     host.engine.start()
     connection.send(("ready", str(runner.device), str(runner.dtype).removeprefix("torch.")))
     host.serve()

@@ -95,9 +95,13 @@ class ModelRunner:
             logits, _ = self.model(batch)
         return logits[0].float().cpu()
 
-    def decode(self, tokens: list[int], positions: list[int]) -> Tensor:
+    def decode(
+        self, tokens: list[int], positions: list[int], slots: list[int] | None = None
+    ) -> Tensor:
         """One token for each of the first len(tokens) slots (a free one gets token 0 at
-        position 0); rows x vocabulary logits."""
+        position 0), or for each row in slot `slots[i]` when given (rows of one slot at
+        consecutive positions: a sequence and its guesses); rows x vocabulary logits."""
         tokens_t = torch.tensor(tokens, dtype=torch.long, device=self.device)
         positions_t = torch.tensor(positions, dtype=torch.long, device=self.device)
-        return self.model.decode(tokens_t, positions_t, self.cache).float().cpu()
+        slots_t = None if slots is None else torch.tensor(slots, device=self.device)
+        return self.model.decode(tokens_t, positions_t, self.cache, slots_t).float().cpu()

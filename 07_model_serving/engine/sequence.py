@@ -6,6 +6,7 @@ This is the plain object that crosses from the service to the engine: no HTTP, n
 import enum
 import random
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -87,7 +88,21 @@ class Sequence:
     _prompt_sent: bool = False
 
     def __post_init__(self) -> None:
-        self.rng = random.Random(self.params.seed)
+        self._rng = random.Random(self.params.seed)
+        self._uniforms: deque[float] = deque()  # drawn from _rng, not yet spent on a token
+
+    def uniforms(self, count: int) -> list[float]:
+        """The random numbers that will pick this sequence's next `count` tokens, one each, in
+        order (seeded, so a seed gives the same text): looked at, not spent. A speculative
+        step samples its guesses with them and spends only those of the tokens it keeps."""
+        while len(self._uniforms) < count:
+            self._uniforms.append(self._rng.random())
+        return list(self._uniforms)[:count]
+
+    def spend_uniform(self) -> None:
+        """The next token is picked: its number is used up."""
+        self.uniforms(1)
+        self._uniforms.popleft()
 
     @property
     def length(self) -> int:

@@ -79,13 +79,26 @@ class CausalSelfAttention(nn.Module):
         return self.merge(F.scaled_dot_product_attention(q, cached_k, cached_v, attn_mask=visible))
 
     def decode(
-        self, x: Tensor, keys: Tensor, values: Tensor, positions: Tensor, visible: Tensor
+        self,
+        x: Tensor,
+        keys: Tensor,
+        values: Tensor,
+        positions: Tensor,
+        visible: Tensor,
+        slots: Tensor | None,
     ) -> Tensor:
-        """One new token per slot, attending to that slot's cached positions up to its own."""
+        """One new token per row, attending to its slot's cached positions up to its own.
+
+        Without `slots`, row i is slot i (`keys` and `values` are the first rows' slots). With
+        them, row i writes to and reads slot `slots[i]` (`keys` and `values` are every slot's):
+        several rows may share a slot, at consecutive positions, as the guesses of speculative
+        decoding do, each seeing the keys and values the rows before it have just written."""
         q, k, v = self.heads(x)
-        slots = torch.arange(x.shape[0], device=x.device)
-        keys[slots, :, positions] = k[:, :, 0]
-        values[slots, :, positions] = v[:, :, 0]
+        written = torch.arange(x.shape[0], device=x.device) if slots is None else slots
+        keys[written, :, positions] = k[:, :, 0]
+        values[written, :, positions] = v[:, :, 0]
+        if slots is not None:
+            keys, values = keys.index_select(0, slots), values.index_select(0, slots)
         return self.merge(F.scaled_dot_product_attention(q, keys, values, attn_mask=visible))
 
 
@@ -111,9 +124,15 @@ class Block(nn.Module):
         return x + self.mlp(self.ln2(x))
 
     def decode(
-        self, x: Tensor, keys: Tensor, values: Tensor, positions: Tensor, visible: Tensor
+        self,
+        x: Tensor,
+        keys: Tensor,
+        values: Tensor,
+        positions: Tensor,
+        visible: Tensor,
+        slots: Tensor | None,
     ) -> Tensor:
-        x = x + self.attn.decode(self.ln1(x), keys, values, positions, visible)
+        x = x + self.attn.decode(self.ln1(x), keys, values, positions, visible, slots)
         return x + self.mlp(self.ln2(x))
 
 
@@ -181,16 +200,19 @@ class GPT(nn.Module):
         return self.lm_head(self.ln_f(x[0, -1]))
 
     @torch.inference_mode()
-    def decode(self, tokens: Tensor, positions: Tensor, cache: KVCache) -> Tensor:
-        """One step for the first `len(tokens)` slots: token `tokens[i]` sits at `positions[i]`
-        of slot i. The batch is those slots (the engine picks how many, see engine/runner.py);
+    def decode(
+        self, tokens: Tensor, positions: Tensor, cache: KVCache, slots: Tensor | None = None
+    ) -> Tensor:
+        """One step for `len(tokens)` rows: token `tokens[i]` sits at `positions[i]` of slot i,
+        or of slot `slots[i]` when given. The engine picks how many rows (engine/buckets.py);
         each row attends only to its own slot, so a row's arithmetic never mixes with another's.
         """
         rows = tokens.shape[0]
         x = (self.token_embedding(tokens) + self.position_embedding(positions)).unsqueeze(1)
         context = torch.arange(self.config.block_size, device=tokens.device)
         visible = (context[None, :] <= positions[:, None])[:, None, None, :]
+        taken = slice(None) if slots is not None else slice(0, rows)
         for layer, block in enumerate(self.blocks):
-            keys, values = cache.keys[layer, :rows], cache.values[layer, :rows]
-            x = block.decode(x, keys, values, positions, visible)
+            keys, values = cache.keys[layer, taken], cache.values[layer, taken]
+            x = block.decode(x, keys, values, positions, visible, slots)
         return self.lm_head(self.ln_f(x[:, 0]))

@@ -68,17 +68,18 @@ class ServingMetrics:
             LATENCY_BUCKETS,
         )
 
-        self.prefix_cache_queries = Counter(
-            "codegpt_prefix_cache_queries",
-            "Prompt tokens looked up in the prefix cache (whole blocks of 32).",
-            registry=self.registry,
-        )
-        self.prefix_cache_hits = Counter(
-            "codegpt_prefix_cache_hits",
-            "Prompt tokens found in the prefix cache: copied, not computed.",
-            registry=self.registry,
-        )
-        self._prefix_seen = (0, 0)  # the engine's totals at the last scrape
+        # The engine keeps these totals (EngineStats field: help text); a scrape adds what is new.
+        engine_totals = {
+            "prefix_cache_queries": "Prompt tokens looked up in the prefix cache (blocks of 32).",
+            "prefix_cache_hits": "Prompt tokens found in the prefix cache: copied, not computed.",
+            "spec_draft_tokens": "Tokens guessed by speculative decoding and checked.",
+            "spec_accepted_tokens": "Guessed tokens the model picked itself: steps saved.",
+        }
+        self.engine_totals = {
+            field: Counter(f"codegpt_{field}", text, registry=self.registry)
+            for field, text in engine_totals.items()
+        }
+        self._seen = dict.fromkeys(engine_totals, 0)  # the engine's totals at the last scrape
 
         for reason in ("length", "stop"):  # shown at 0 before the first one, as is customary
             self.requests.labels(reason)
@@ -102,9 +103,9 @@ class ServingMetrics:
         (0 when there is no engine to ask)."""
         self.running.set(now.running if now else 0)
         self.waiting.set(now.waiting if now else 0)
-        if now is not None:  # the engine keeps totals; a counter only goes up by what is new
-            queries, hits = now.prefix_cache_queries, now.prefix_cache_hits
-            self.prefix_cache_queries.inc(max(0, queries - self._prefix_seen[0]))
-            self.prefix_cache_hits.inc(max(0, hits - self._prefix_seen[1]))
-            self._prefix_seen = (queries, hits)
+        if now is not None:  # a counter only goes up, by what is new since the last scrape
+            for field, counter in self.engine_totals.items():
+                total = getattr(now, field)
+                counter.inc(max(0, total - self._seen[field]))
+                self._seen[field] = total
         return generate_latest(self.registry)

@@ -36,6 +36,7 @@ SETTINGS = (
     "QUEUE_SIZE",
     "MAX_BATCH_SIZE",
     "PREFIX_CACHE_BLOCKS",
+    "SPECULATIVE_TOKENS",
     "DRAIN_S",
     "CPU_THREADS",
     "ENGINE_PROCESS",
@@ -155,9 +156,11 @@ class ControlledRunner:
             raise self.faults.popleft()
         return self.real.prefill(slot, ids)
 
-    def decode(self, tokens: list[int], positions: list[int]) -> object:
+    def decode(
+        self, tokens: list[int], positions: list[int], slots: list[int] | None = None
+    ) -> object:
         self.gate.wait(10)
-        return self.real.decode(tokens, positions)
+        return self.real.decode(tokens, positions, slots)
 
 
 @pytest.fixture
@@ -195,9 +198,11 @@ class SlowRunner(ControlledRunner):
 
     step_s = 0.02
 
-    def decode(self, tokens: list[int], positions: list[int]) -> object:
+    def decode(
+        self, tokens: list[int], positions: list[int], slots: list[int] | None = None
+    ) -> object:
         time.sleep(self.step_s)
-        return super().decode(tokens, positions)
+        return super().decode(tokens, positions, slots)
 
 
 @contextlib.contextmanager

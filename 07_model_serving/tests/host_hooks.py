@@ -43,10 +43,10 @@ class GatedRunner:
             raise self.faults.popleft()
         return self.real.prefill(slot, ids)
 
-    def decode(self, tokens: list[int], positions: list[int]) -> Any:
+    def decode(self, tokens: list[int], positions: list[int], slots: Any = None) -> Any:
         time.sleep(self.step_s)
         self.gate.wait(GATE_TIMEOUT_S)
-        return self.real.decode(tokens, positions)
+        return self.real.decode(tokens, positions, slots)
 
 
 runners: list[GatedRunner] = []

@@ -66,8 +66,10 @@ class Recorder:
     def __getattr__(self, name: str) -> object:
         return getattr(self.real, name)
 
-    def decode(self, tokens: list[int], positions: list[int]) -> torch.Tensor:
-        logits = self.real.decode(tokens, positions)
+    def decode(
+        self, tokens: list[int], positions: list[int], slots: list[int] | None = None
+    ) -> torch.Tensor:
+        logits = self.real.decode(tokens, positions, slots)
         if self.slot < len(tokens) and positions[self.slot] > 0:  # a free slot sits at 0
             self.rows.append(logits[self.slot].clone())
         return logits

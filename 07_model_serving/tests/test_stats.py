@@ -33,6 +33,8 @@ def test_stats_of_an_idle_engine(client: TestClient) -> None:
         "tokens_per_second",
         "prefix_cache_queries",
         "prefix_cache_hits",
+        "spec_draft_tokens",
+        "spec_accepted_tokens",
     }
 
 

@@ -26,9 +26,11 @@ class LockstepRunner:
     def __getattr__(self, name: str) -> object:
         return getattr(self.real, name)
 
-    def decode(self, tokens: list[int], positions: list[int]) -> object:
+    def decode(
+        self, tokens: list[int], positions: list[int], slots: list[int] | None = None
+    ) -> object:
         assert self.permits.acquire(timeout=10), "the test never allowed this step"
-        return self.real.decode(tokens, positions)
+        return self.real.decode(tokens, positions, slots)
 
 
 def test_the_collector_joins_what_piled_up(chapter: Callable[[str], ModuleType]) -> None:
@@ -56,8 +58,11 @@ def test_the_collector_joins_what_piled_up(chapter: Callable[[str], ModuleType])
 
 
 def test_one_chunk_per_token_while_the_client_keeps_up(
-    serve: Callable[[FastAPI], str], load_controlled_app: Callable[..., FastAPI]
+    serve: Callable[[FastAPI], str],
+    load_controlled_app: Callable[..., FastAPI],
+    env: pytest.MonkeyPatch,
 ) -> None:
+    env.setenv("SPECULATIVE_TOKENS", "0")  # one token a step (a step's guesses share a chunk)
     app = load_controlled_app(LockstepRunner)
     base_url = serve(app)
     runner = app.state.service.runner
