@@ -31,7 +31,7 @@ class Settings(BaseSettings):
         le=60,
         description=(
             "How long a write waits for SQLite's lock before the request gets a 503 "
-            "(SQLite's own default is 5 s)."
+            "(Python's sqlite3 waits 5 s by default)."
         ),
     )
     # At least 64: a request that leaves max_new_tokens out asks for 64.
