@@ -1,7 +1,8 @@
 """The benchmark's peer runs our weights in `transformers`' GPT-2: prove they are the same model.
 
-`transformers` is a benchmark extra (requirements-bench.txt): `make test` installs it,
-`make test-7` does not, and this check is skipped there with the reason.
+`transformers` is a benchmark extra (requirements-bench.txt): `make test` installs it and runs
+this check; `make test-7` leaves it out (it is marked slow: it checks the benchmark, not the
+chapter), and without the extra it is skipped with the reason.
 """
 
 from pathlib import Path
@@ -14,6 +15,7 @@ pytest.importorskip(
     "transformers", reason="benchmark extra; `make test` or `make bench-7` installs it"
 )
 
+pytestmark = pytest.mark.slow
 WEIGHTS = Path(__file__).resolve().parents[1] / "model" / "weights" / "code-gpt.safetensors"
 
 

@@ -165,10 +165,9 @@ def test_guessing_changes_no_text_and_gains_tokens(
     try:
         asks = [
             engine_parts.SamplingParams(max_new_tokens=60, temperature=0, logprobs=2),
-            engine_parts.SamplingParams(max_new_tokens=60, temperature=0.8, seed=5),
-            engine_parts.SamplingParams(max_new_tokens=40, temperature=0.6, top_k=8, seed=1),
+            engine_parts.SamplingParams(max_new_tokens=40, temperature=0.8, top_k=8, seed=5),
         ]
-        for text in CODE:
+        for text in CODE[:3]:
             ids = runner.tokenizer.encode(text)
             for params in asks:
                 expected = plain.submit(ids, params).future.result(timeout=60)
@@ -183,7 +182,7 @@ def test_guessing_changes_no_text_and_gains_tokens(
         # one, when its text ends on it).
         assert guessing.stats().tokens_generated == plain.stats().tokens_generated
         saved = plain.step_times().steps - guessing.step_times().steps
-        assert accepted - len(CODE) * len(asks) <= saved <= accepted
+        assert accepted - 3 * len(asks) <= saved <= accepted
     finally:
         plain.stop(drain_s=0)
         guessing.stop(drain_s=0)
