@@ -4,6 +4,7 @@ import threading
 import time
 from pathlib import Path
 
+from config import Settings
 from engine import Engine, ModelRunner, SamplingParams
 
 
@@ -13,7 +14,9 @@ class Ceiling:
         self.slots = slots
 
     def _engine(self) -> Engine:
-        engine = Engine(self.runner, max_waiting=100_000)
+        # The served engine's settings: its guesses too (SPECULATIVE_TOKENS).
+        guesses = Settings().speculative_tokens
+        engine = Engine(self.runner, max_waiting=100_000, speculative_tokens=guesses)
         engine.start()
         return engine
 
