@@ -52,7 +52,7 @@ help: ## List the targets
 	@echo
 	@echo "Chapter 07 installs PyTorch the first time (about 750 MB on disk, a minute or two):"
 	@echo "  chapter-7, demo-7, test-7, watch-7, grade-7, grade, train-7 (retrain, ~10 min)"
-	@echo "  bench-7             Benchmark chapter 07 (+ transformers and matplotlib, ~160 MB; ~5 min)"
+	@echo "  bench-7             Benchmark chapter 07 (+ transformers and matplotlib, ~160 MB; several minutes)"
 	@echo "  bench-7-vllm        Chapter 07 against vLLM's CPU build (+ vLLM in VLLM_VENV, ~3.4 GB; ~8 min)"
 	@echo "  chapter-7-ray       Serve chapter 07 on Ray Serve replicas (+ Ray, ~240 MB)"
 	@echo "  bench-7-ray         What Ray Serve costs (+ Ray; ~5 min)"
