@@ -11,18 +11,16 @@ Run: make bench-7 (its last part), or `python -m bench.prefix_cache` in this fol
 
 import asyncio
 import json
-import platform
 import time
 from pathlib import Path
 
 import httpx
-import torch
 
+from bench import off_on
 from bench.load import Tally, stream_one
 from bench.metrics import describe
 from bench.servers import UVICORN, serving
 
-HERE = Path(__file__).resolve().parent
 SHARED = "# Parser helpers: each one takes a line of the input and returns what it holds.\n"
 ENDINGS = [f"def {name}(line):\n" for name in ("parse", "split", "strip", "count", "first", "last")]
 ENDINGS += [f"def {name}(text):\n" for name in ("words", "lines", "upper", "lower", "title")]
@@ -107,12 +105,7 @@ def main() -> None:
     runs = {"cache off": measure("0"), "cache on": measure("256")}
     same = runs["cache off"].pop("texts") == runs["cache on"].pop("texts")
     report = {
-        "machine": {
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "platform": platform.platform(),
-            "date": started,
-        },
+        "machine": off_on.machine(started),
         "workload": {
             "shared_start_chars": len(SHARED),
             "endings": len(ENDINGS),
@@ -123,8 +116,7 @@ def main() -> None:
         "same_greedy_texts": same,
         "runs": runs,
     }
-    (HERE / "prefix-cache-cpu.json").write_text(json.dumps(report, indent=1) + "\n")
-    plot(report, HERE / "prefix-cache-cpu.png")
+    off_on.save(report, "prefix-cache-cpu", plot)
     print(json.dumps(report, indent=1))
     if not same:
         raise SystemExit("error: the cache changed a greedy text")

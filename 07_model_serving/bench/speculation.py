@@ -13,19 +13,17 @@ Run: make bench-7 (its last part), or `python -m bench.speculation` in this fold
 
 import asyncio
 import json
-import platform
 import statistics
 import time
 from pathlib import Path
 
 import httpx
-import torch
 
+from bench import off_on
 from bench.servers import UVICORN, serving
 from bench.workloads import sharegpt_like
 from model.tokenizer import DEFAULT_VOCAB
 
-HERE = Path(__file__).resolve().parent
 REQUESTS = 48
 ROUNDS = 2  # each level twice: at 16 clients, two runs of one setting differ by up to 13 %
 CLIENTS = (1, 4, 16)
@@ -135,19 +133,13 @@ def main() -> None:
         for a, b in zip(off["levels"], on["levels"], strict=True)
     ]
     report = {
-        "machine": {
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "platform": platform.platform(),
-            "date": started,
-        },
+        "machine": off_on.machine(started),
         "workload": {"requests": REQUESTS, "server": SETTINGS, "prompts": "bench/workloads.py"},
         "same_texts": same,
         "ratios": ratios,
         "runs": runs,
     }
-    (HERE / "speculation-cpu.json").write_text(json.dumps(report, indent=1) + "\n")
-    plot(report, HERE / "speculation-cpu.png")
+    off_on.save(report, "speculation-cpu", plot)
     print(json.dumps(ratios, indent=1))
     if not same:
         raise SystemExit("error: speculation changed a text")
