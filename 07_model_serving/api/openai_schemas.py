@@ -13,6 +13,7 @@ from api.logprobs import MAX_LOGPROBS, CompletionLogprobs
 from api.schemas import MAX_STOP_STRINGS, FinishReason, Temperature
 from engine import SamplingParams
 from engine.constraints import MAX_PATTERN_LENGTH, choice_pattern
+from engine.json_schema import SchemaError, schema_pattern
 from serving.service_types import GenerationRequest, seed_or_random
 
 StopString = Annotated[str, Field(min_length=1, max_length=16)]
@@ -30,7 +31,7 @@ Choice = Annotated[str, Field(min_length=1, max_length=128)]
 
 
 class StructuredOutputs(BaseModel):
-    """vLLM's `structured_outputs`: exactly one of `choice` or `regex`."""
+    """vLLM's `structured_outputs`: exactly one of `choice`, `regex` or `json`."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -41,21 +42,31 @@ class StructuredOutputs(BaseModel):
         default=None, description="The text matches this regular expression, whole."
     )
 
-    json_schema: object = Field(
+    json_schema: dict[str, object] | None = Field(
         default=None,
         alias="json",
-        description="vLLM's JSON-schema constraint: not supported here (a 400 says so).",
+        description=(
+            "The text is compact JSON (no spaces) that this JSON schema allows: type, "
+            "properties (every one, in order), items, enum, const, anyOf and the length "
+            "bounds; another keyword is a 400 that names it."
+        ),
     )
 
     @model_validator(mode="after")
     def exactly_one(self) -> Self:
+        given = [self.choice, self.regex, self.json_schema]
+        if sum(field is not None for field in given) != 1:
+            raise ValueError("give exactly one of choice, regex and json")
         if self.json_schema is not None:
-            raise ValueError("json is not supported by this server: use choice or regex")
-        if (self.choice is None) == (self.regex is None):
-            raise ValueError("give exactly one of choice and regex")
+            try:
+                schema_pattern(self.json_schema)
+            except SchemaError as error:
+                raise ValueError(f"json: {error}") from None
         return self
 
     def pattern(self) -> str:
+        if self.json_schema is not None:
+            return schema_pattern(self.json_schema)
         return self.regex if self.regex is not None else choice_pattern(tuple(self.choice or ()))
 
 
@@ -76,7 +87,8 @@ class OpenAISampling(BaseModel):
     structured_outputs: StructuredOutputs | None = Field(
         default=None,
         description=(
-            'Constrain the text, as vLLM does: `{"choice": [...]}` or `{"regex": ...}`. '
+            'Constrain the text, as vLLM does: `{"choice": [...]}`, `{"regex": ...}` or '
+            '`{"json": <a JSON schema>}`. '
             "The model has no end-of-text token: the text ends once it matches and nothing "
             "could extend the match, or at the length limit."
         ),

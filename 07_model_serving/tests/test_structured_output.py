@@ -152,15 +152,25 @@ def openai_error(message: str, param: str | None = "structured_outputs") -> dict
             "structured_outputs: the pattern cannot be used: it is not a valid regular expression",
         ),
         ({"regex": "()"}, "structured_outputs: the pattern matches only the empty text"),
-        ({}, "structured_outputs: Value error, give exactly one of choice and regex"),
+        ({}, "structured_outputs: Value error, give exactly one of choice, regex and json"),
         (
             {"choice": ["a"], "regex": "a"},
-            "structured_outputs: Value error, give exactly one of choice and regex",
+            "structured_outputs: Value error, give exactly one of choice, regex and json",
         ),
         (
-            {"json": {"type": "object"}},
-            "structured_outputs: Value error, json is not supported by this server: use choice",
+            {"json": {"type": "object"}, "regex": "a"},
+            "structured_outputs: Value error, give exactly one of choice, regex and json",
         ),
+        ({"json": {"type": "object"}}, None),
+        (
+            {"json": {"type": "integer", "minimum": 0}},
+            'structured_outputs: Value error, json: the keyword "minimum" is not supported here',
+        ),
+        (
+            {"json": {"type": "date"}},
+            'structured_outputs: Value error, json: type "date" is not supported',
+        ),
+        ({"json": "{}"}, "structured_outputs: Input should be a valid dictionary"),
         ({"grammar": "root ::= x"}, "structured_outputs: Extra inputs are not permitted"),
         (
             {"regex": "^[0-9]$"},

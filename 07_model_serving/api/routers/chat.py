@@ -61,6 +61,22 @@ CHAT_EXAMPLES = {
         max_completion_tokens=8,
         structured_outputs={"choice": ["True", "False"]},
     ),
+    "json": example(
+        "Structured output: JSON that a JSON schema allows",
+        messages=[{"role": "user", "content": "Give the settings as JSON."}],
+        max_completion_tokens=80,
+        temperature=0,
+        structured_outputs={
+            "json": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "maxLength": 12},
+                    "debug": {"type": "boolean"},
+                    "workers": {"type": "integer"},
+                },
+            }
+        },
+    ),
 }
 
 

@@ -39,6 +39,14 @@ from serving.text_collector import Delta
 router = APIRouter(prefix="/v1", tags=["openai"])
 
 
+FILE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "path": {"type": "string", "maxLength": 20},
+        "mode": {"enum": ["r", "w", "a"]},
+        "lines": {"type": "array", "items": {"type": "integer"}, "maxItems": 3},
+    },
+}
 # Swagger UI offers these in a list above the body ("Try it out"); the first is the default.
 COMPLETION_EXAMPLES = {
     "plain": example(
@@ -76,6 +84,13 @@ COMPLETION_EXAMPLES = {
         max_tokens=20,
         temperature=0,
         structured_outputs={"regex": "[a-z] [-+*/] [a-z]"},
+    ),
+    "json": example(
+        "Structured output: JSON that a JSON schema allows",
+        prompt="config = ",
+        max_tokens=80,
+        temperature=0,
+        structured_outputs={"json": FILE_SCHEMA},
     ),
 }
 
