@@ -345,10 +345,10 @@ class Engine:
             self._advance(sequence, token, logits)
             if depth == len(draft) or token != draft[depth]:
                 break
+            if sequence.finish_reason is not None or sequence.cancelled.is_set():
+                break  # it ended on this token: the guess saved no step
             with self._lock:
                 self._accepted += 1
-            if sequence.finish_reason is not None:
-                break
         with self._lock:
             self._drafted += len(draft)
 

@@ -1,10 +1,10 @@
 """Speculative decoding by prompt lookup: guess the next tokens from the text so far.
 
 Code repeats itself: a name, an argument list, `self.` ... The guess (the *draft*) is what
-followed the latest earlier occurrence of the text's last few tokens, as vLLM's `ngram` method
-and "prompt lookup decoding" do; no second model. The engine checks a draft in the same decode
-step as the sequence's own token, in rows the step computes anyway (engine/engine.py), and keeps
-the guesses the model would have chosen itself.
+followed the latest earlier occurrence of the text's last few tokens: the idea of "prompt lookup
+decoding" and of vLLM's `ngram` method (whose defaults differ); no second model. The engine
+checks a draft in the same decode step as the sequence's own token, in rows the step computes
+anyway (engine/engine.py), and keeps the guesses the model would have chosen itself.
 """
 
 LONGEST_MATCH = 4  # the last tokens looked up: 4, then 3, 2, 1, the first found wins

@@ -178,11 +178,12 @@ def test_guessing_changes_no_text_and_gains_tokens(
         )
         assert 0 < accepted <= drafted
         assert (plain.stats().spec_draft_tokens, plain.stats().spec_accepted_tokens) == (0, 0)
-        # An accepted guess is a token that needed no step of its own (but a request's last
-        # one, when its text ends on it).
+        # Each accepted guess is a token that needed no step of its own (a step is counted
+        # once it has answered: stopped, both engines have counted them all).
+        plain.stop(drain_s=0)
+        guessing.stop(drain_s=0)
         assert guessing.stats().tokens_generated == plain.stats().tokens_generated
-        saved = plain.step_times().steps - guessing.step_times().steps
-        assert accepted - 3 * len(asks) <= saved <= accepted
+        assert plain.step_times().steps - guessing.step_times().steps == accepted
     finally:
         plain.stop(drain_s=0)
         guessing.stop(drain_s=0)
@@ -248,3 +249,49 @@ def test_stats_and_metrics_count_the_guesses(
         for field in ("spec_draft_tokens", "spec_accepted_tokens"):
             assert f"codegpt_{field}_total {float(after[field])}" in lines
     assert answers["3"] == answers["0"]
+
+
+class Steps:
+    """The real runner, keeping each decode step's row count and the slot of each row."""
+
+    def __init__(self, real: object) -> None:
+        self.real, self.seen = real, []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    def decode(
+        self, tokens: list[int], positions: list[int], slots: list[int] | None = None
+    ) -> torch.Tensor:
+        self.seen.append((len(tokens), slots))
+        return self.real.decode(tokens, positions, slots)
+
+
+def decode_steps(parts: ModuleType, runner: object, cap: int, count: int) -> list[tuple]:
+    """(rows, slots) of each decode step for `count` copies of a repetitive greedy request,
+    all queued before the engine starts, so that they run together from the first step."""
+    steps = Steps(runner)
+    engine = parts.Engine(steps, max_waiting=8, speculative_tokens=cap)
+    params = parts.SamplingParams(max_new_tokens=30, temperature=0)
+    prompt = runner.tokenizer.encode(CODE[1])
+    sequences = [engine.submit(prompt, params) for _ in range(count)]
+    engine.start()
+    for sequence in sequences:
+        sequence.future.result(timeout=60)
+    engine.stop(drain_s=0)
+    return steps.seen
+
+
+def test_guesses_take_only_free_rows_and_never_grow_a_step(
+    engine_parts: ModuleType, runner: object
+) -> None:
+    alone = decode_steps(engine_parts, runner, cap=2, count=1)
+    three = decode_steps(engine_parts, runner, cap=2, count=3)
+    smallest = runner.buckets[0]
+    # Alone: the smallest bucket every step, at most `cap` rows of guesses for slot 0.
+    assert {rows for rows, _ in alone} == {smallest}
+    guessing = [slots for _, slots in alone if slots is not None]
+    assert guessing, "a repetitive prompt gets guesses"
+    assert all(slots.count(0) - 1 <= 2 for slots in guessing)
+    # Three at once in 4 rows: fewer rows free than sequences run, so no guesses at all.
+    assert all(rows == smallest and slots is None for rows, slots in three)
