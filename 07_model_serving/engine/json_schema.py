@@ -147,4 +147,7 @@ def _either(patterns: list[str]) -> str:
 
 
 def _compact(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        raise SchemaError("enum and const hold JSON values (not NaN or Infinity)") from None

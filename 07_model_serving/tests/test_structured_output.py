@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 MODEL = "code-gpt-char"
+JSON_BODY = {"Content-Type": "application/json"}
 VOCABULARY = "\n" + "".join(map(chr, range(32, 127)))
 WORDS = st.text(alphabet=VOCABULARY, min_size=1, max_size=12)
 # Patterns with only finite matches (each at most 40 characters), built from pieces.
@@ -191,6 +192,16 @@ def test_a_pattern_the_model_cannot_follow_is_a_400(
     error = response.json()["error"]
     assert error["message"].startswith(message), error
     assert (error["type"], error["param"]) == ("invalid_request_error", "structured_outputs")
+
+
+def test_a_schema_value_that_is_not_json_is_a_400(client: TestClient) -> None:
+    # Python's parser takes NaN where JSON has none; the text could never be JSON.
+    body = '{"model": "code-gpt-char", "prompt": "x = ", "structured_outputs": {"json": '
+    body += '{"const": NaN}}}'
+    response = client.post("/v1/completions", content=body, headers=JSON_BODY)
+    assert response.status_code == 400
+    message = "structured_outputs: Value error, json: enum and const hold JSON values (not NaN"
+    assert response.json()["error"]["message"].startswith(message)
 
 
 @pytest.mark.slow
