@@ -72,6 +72,8 @@ def _pattern(schema: object, depth: int) -> str:
                 for name in kind
             ]
         )
+    if not isinstance(kind, str):
+        raise SchemaError("a schema needs a type (a name or a list of names), enum, const or anyOf")
     if kind in SIMPLE:
         _only(schema, {"type"})
         return SIMPLE[kind]
@@ -110,7 +112,9 @@ def _object(schema: dict, depth: int) -> str:
     if not isinstance(properties, dict):
         raise SchemaError("properties is an object")
     required = schema.get("required", [])
-    if not isinstance(required, list) or not set(required) <= set(properties):
+    if not isinstance(required, list) or not all(
+        isinstance(name, str) and name in properties for name in required
+    ):
         raise SchemaError("required names properties of the schema")
     if schema.get("additionalProperties", False) is not False:
         raise SchemaError("additionalProperties must be false (the text has the listed ones)")
@@ -123,8 +127,8 @@ def _object(schema: dict, depth: int) -> str:
 
 def _bounds(schema: dict, low: str, high: str) -> tuple[int, int | None]:
     least, most = schema.get(low, 0), schema.get(high)
-    for name, value in ((low, least), (high, most)):
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+    for name in (low, high):
+        if name in schema and (type(schema[name]) is not int):
             raise SchemaError(f"{name} is a whole number")
     if least < 0 or (most is not None and most < least):
         raise SchemaError(f"{low} and {high} do not leave a length")

@@ -172,6 +172,18 @@ def openai_error(message: str, param: str | None = "structured_outputs") -> dict
             'structured_outputs: Value error, json: type "date" is not supported',
         ),
         ({"json": "{}"}, "structured_outputs: Input should be a valid dictionary"),
+        (
+            {"json": {"type": "string", "minLength": None}},
+            "structured_outputs: Value error, json: minLength is a whole number",
+        ),
+        (
+            {"json": {"type": {}}},
+            "structured_outputs: Value error, json: a schema needs a type (a name or a list",
+        ),
+        (
+            {"json": {"type": "object", "properties": {}, "required": [[1]]}},
+            "structured_outputs: Value error, json: required names properties of the schema",
+        ),
         ({"grammar": "root ::= x"}, "structured_outputs: Extra inputs are not permitted"),
         (
             {"regex": "^[0-9]$"},
