@@ -78,26 +78,12 @@ def measure(blocks: str) -> dict[str, object]:
 
 
 def plot(report: dict[str, object], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    runs = report["runs"]
     labels = ["one at a time, p50", "one at a time, p90", "16 at once, p50", "16 at once, p90"]
     keys = [("one_at_a_time", "median_ttft_ms"), ("one_at_a_time", "p90_ttft_ms")]
     keys += [("all_at_once", "median_ttft_ms"), ("all_at_once", "p90_ttft_ms")]
-    figure, axes = plt.subplots(figsize=(8, 4))
-    width = 0.38
-    for offset, (name, run) in zip((-width / 2, width / 2), runs.items(), strict=True):
-        values = [run[group][key] for group, key in keys]
-        axes.bar([i + offset for i in range(len(keys))], values, width, label=name)
-    axes.set_xticks(range(len(keys)), labels)
-    axes.set_ylabel("time to first token (ms)")
-    axes.set_title(f"Prompts sharing a {len(SHARED)}-character start, streamed")
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    runs = {name: [run[group][key] for group, key in keys] for name, run in report["runs"].items()}
+    title = f"Prompts sharing a {len(SHARED)}-character start, streamed"
+    off_on.paired_bars(path, runs, labels, "time to first token (ms)", title)
 
 
 def main() -> None:

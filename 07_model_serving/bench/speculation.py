@@ -95,23 +95,14 @@ def measure(guesses: str) -> dict[str, object]:
 
 
 def plot(report: dict[str, object], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(8, 4))
     labels = [f"{c} client{'s' if c > 1 else ''}\nT={t}" for t in TEMPERATURES for c in CLIENTS]
-    width = 0.38
-    for offset, (name, run) in zip((-width / 2, width / 2), report["runs"].items(), strict=True):
-        values = [level["tokens_per_s"] for level in run["levels"]]
-        axes.bar([i + offset for i in range(len(values))], values, width, label=name)
-    axes.set_xticks(range(len(labels)), labels)
-    axes.set_ylabel(f"tokens per second (mean of {ROUNDS} rounds)")
-    axes.set_title(f"{REQUESTS} code prompts, engine process, 1 PyTorch thread")
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    runs = {
+        name: [level["tokens_per_s"] for level in run["levels"]]
+        for name, run in report["runs"].items()
+    }
+    ylabel = f"tokens per second (mean of {ROUNDS} rounds)"
+    title = f"{REQUESTS} code prompts, engine process, 1 PyTorch thread"
+    off_on.paired_bars(path, runs, labels, ylabel, title)
 
 
 def main() -> None:

@@ -341,16 +341,17 @@ class Engine:
     ) -> None:
         """Take the sequence's own pick, then each guess's pick while the guess before it was
         what the model picked: exactly the tokens that steps without guesses would have given."""
+        accepted = 0
         for depth, (token, logits) in enumerate(picks):
             self._advance(sequence, token, logits)
             if depth == len(draft) or token != draft[depth]:
                 break
             if sequence.finish_reason is not None or sequence.cancelled.is_set():
                 break  # it ended on this token: the guess saved no step
-            with self._lock:
-                self._accepted += 1
+            accepted += 1
         with self._lock:
             self._drafted += len(draft)
+            self._accepted += accepted
 
     @contextlib.contextmanager
     def _timed(self, part: str) -> Iterator[None]:
@@ -376,7 +377,7 @@ class Engine:
                 logits[i].masked_fill_(~allowed, float("-inf"))
         params = [row[0].params if row else SamplingParams(temperature=0) for row in rows]
         # A guess's row uses the number its token would get: the same pick as without guesses.
-        uniform = [row[0].uniforms(row[1] + 1)[row[1]] if row else 0.0 for row in rows]
+        uniform = [row[0].uniform(row[1]) if row else 0.0 for row in rows]
         tokens = sample_tokens(
             logits,
             torch.tensor([p.temperature for p in params]),

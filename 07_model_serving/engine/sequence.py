@@ -91,17 +91,18 @@ class Sequence:
         self._rng = random.Random(self.params.seed)
         self._uniforms: deque[float] = deque()  # drawn from _rng, not yet spent on a token
 
-    def uniforms(self, count: int) -> list[float]:
-        """The random numbers that will pick this sequence's next `count` tokens, one each, in
-        order (seeded, so a seed gives the same text): looked at, not spent. A speculative
-        step samples its guesses with them and spends only those of the tokens it keeps."""
-        while len(self._uniforms) < count:
+    def uniform(self, ahead: int) -> float:
+        """The random number that will pick the token `ahead` places after the next one (0: the
+        next), one number a token, in order (seeded, so a seed gives the same text): looked at,
+        not spent. A speculative step samples its guesses with them and spends only those of
+        the tokens it keeps."""
+        while len(self._uniforms) <= ahead:
             self._uniforms.append(self._rng.random())
-        return list(self._uniforms)[:count]
+        return self._uniforms[ahead]
 
     def spend_uniform(self) -> None:
         """The next token is picked: its number is used up."""
-        self.uniforms(1)
+        self.uniform(0)
         self._uniforms.popleft()
 
     @property
