@@ -7,7 +7,14 @@ value; anything else is a 400 (see `api/errors.py`), so no client is silently mi
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from api.logprobs import MAX_LOGPROBS, CompletionLogprobs
 from api.schemas import MAX_STOP_STRINGS, FinishReason, Temperature
@@ -52,22 +59,27 @@ class StructuredOutputs(BaseModel):
         ),
     )
 
+    _pattern: str = PrivateAttr(default="")  # the one the fields give, built once
+
     @model_validator(mode="after")
     def exactly_one(self) -> Self:
         given = [self.choice, self.regex, self.json_schema]
         if sum(field is not None for field in given) != 1:
             raise ValueError("give exactly one of choice, regex and json")
-        if self.json_schema is not None:
-            try:
+        try:
+            self._pattern = (
                 schema_pattern(self.json_schema)
-            except SchemaError as error:
-                raise ValueError(f"json: {error}") from None
+                if self.json_schema is not None
+                else self.regex
+                if self.regex is not None
+                else choice_pattern(tuple(self.choice or ()))
+            )
+        except SchemaError as error:
+            raise ValueError(f"json: {error}") from None
         return self
 
     def pattern(self) -> str:
-        if self.json_schema is not None:
-            return schema_pattern(self.json_schema)
-        return self.regex if self.regex is not None else choice_pattern(tuple(self.choice or ()))
+        return self._pattern
 
 
 class OpenAISampling(BaseModel):

@@ -113,12 +113,13 @@ def list_models(service: ServiceDep) -> ModelList:
     summary="Complete a prompt (OpenAI-compatible)",
     description=(
         "OpenAI's text-completion API. With `stream: true` the answer is a stream of "
-        "server-sent events: one chunk per token as it is generated (a client that falls "
+        "server-sent events: one chunk per engine step as it is generated (a token, or a few "
+        "when speculative decoding kept guesses; a client that falls "
         "behind gets what piled up in one chunk), `finish_reason` on the last, a usage chunk "
         "when `stream_options.include_usage` is true, then `data: [DONE]`. `logprobs` (0-20) "
         "reports how sure the model was of each token, `echo` puts the prompt first, and "
-        "`structured_outputs` forces a shape on the text (`choice` or `regex`). Pick an "
-        "example below."
+        "`structured_outputs` forces a shape on the text (`choice`, `regex` or `json`). "
+        "Pick an example below."
     ),
     response_model=Completion,
     responses=COMPLETION_RESPONSES,
