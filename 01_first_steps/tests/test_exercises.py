@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from testkit.bilingual import message
 from testkit.checks import Api, Mismatch
 from testkit.plugin import chapter_of
 from testkit.snapshot import check_operation_is_an_exercise
@@ -28,7 +29,10 @@ def test_about_names_the_chapter(api: Api) -> None:
         api.get("/about"),
         200,
         {"chapter": "01", "topic": "First steps"},
-        hint="Add a GET /about operation to main.py that returns this dict.",
+        hint=message(
+            "Add a GET /about operation to main.py that returns this dict.",
+            "main.py에 이 dict를 반환하는 GET /about 경로 작동을 추가하세요.",
+        ),
     )
 
 
@@ -41,9 +45,16 @@ def test_about_is_documented_under_exercises(api: Api) -> None:
     made_up = function.replace("_", " ").title()
     if shown.get("summary") in (None, "", made_up) or shown.get("tags") != ["exercises"]:
         api.fail(
-            "Give GET /about a summary and the exercises tag, as read_root has its own: "
-            '@app.get("/about", summary="...", tags=["exercises"]).',
-            expected="a summary of your own, and tags ['exercises']",
+            message(
+                "Give GET /about a summary and the exercises tag, as read_root has its own: "
+                '@app.get("/about", summary="...", tags=["exercises"]).',
+                "read_root처럼 GET /about에도 summary와 exercises 태그를 붙이세요: "
+                '@app.get("/about", summary="...", tags=["exercises"]).',
+            ),
+            expected=message(
+                "a summary of your own, and tags ['exercises']",
+                "직접 쓴 summary, 그리고 tags ['exercises']",
+            ),
             got=got,
         )
 
@@ -54,7 +65,10 @@ def test_ping_answers_pong(api: Api) -> None:
         api.get("/ping"),
         200,
         {"ping": "pong"},
-        hint="Add a GET /ping operation to main.py that returns this dict.",
+        hint=message(
+            "Add a GET /ping operation to main.py that returns this dict.",
+            "main.py에 이 dict를 반환하는 GET /ping 경로 작동을 추가하세요.",
+        ),
     )
 
 
@@ -63,24 +77,39 @@ def test_ping_handler_is_async() -> None:
     found = handlers(CHAPTER, "GET", "/ping")
     if not found:
         raise Mismatch(
-            'No function in main.py is decorated with @app.get("/ping"). Write the operation '
-            "as the lesson does: the decorator on the line above an `async def`."
+            message(
+                'No function in main.py is decorated with @app.get("/ping"). Write the '
+                "operation as the lesson does: the decorator on the line above an `async def`.",
+                'main.py에 @app.get("/ping") 데코레이터가 붙은 함수가 없습니다. 레슨처럼 '
+                "`async def` 바로 윗줄에 데코레이터를 붙여 경로 작동을 쓰세요.",
+            )
         )
     plain = [h for h in found if not h.is_async]
     if plain:
         handler = plain[0]
         raise Mismatch(
-            f"The /ping handler `{handler.name}` ({handler.file}, line {handler.line}) is a "
-            "plain `def`; write it with `async def`."
+            message(
+                f"The /ping handler `{handler.name}` ({handler.file}, line {handler.line}) is "
+                "a plain `def`; write it with `async def`.",
+                f"/ping 핸들러 `{handler.name}`({handler.file} {handler.line}번째 줄)가 "
+                "일반 `def`입니다. `async def`로 쓰세요.",
+            )
         )
     blocking = [h for h in found if h.blocking_calls]
     if blocking:
         handler = blocking[0]
+        calls = ", ".join(handler.blocking_calls)
         raise Mismatch(
-            f"The /ping handler `{handler.name}` is an `async def` that blocks the event loop: "
-            f"{', '.join(handler.blocking_calls)} in {handler.file}. While it sleeps, no other "
-            "request is answered: this is the one line the lesson says makes async unsafe "
-            "(`await asyncio.sleep(...)` would wait without blocking)."
+            message(
+                f"The /ping handler `{handler.name}` is an `async def` that blocks the event "
+                f"loop: {calls} in {handler.file}. While it sleeps, no other request is "
+                "answered: this is the one line the lesson says makes async unsafe "
+                "(`await asyncio.sleep(...)` would wait without blocking).",
+                f"/ping 핸들러 `{handler.name}`는 이벤트 루프를 막는 `async def`입니다: "
+                f"{handler.file}의 {calls}. 이 호출이 잠든 동안에는 다른 요청에 전혀 응답하지 "
+                "못합니다. 레슨이 async를 안전하지 않게 만든다고 한 바로 그 한 줄입니다"
+                "(`await asyncio.sleep(...)`은 막지 않고 기다립니다).",
+            )
         )
 
 
@@ -91,12 +120,22 @@ def test_hello_txt_is_plain_text(api: Api) -> None:
     if (response.status_code, response.text) != (200, "Hello, World!") or not (
         content_type.startswith("text/plain")
     ):
+        body = response.text[:200]
         api.fail(
-            "GET /hello.txt must answer the text Hello, World! as text/plain: "
-            "use response_class=PlainTextResponse and return a str.",
-            expected="200, content-type text/plain, body 'Hello, World!'",
-            got=f"{response.status_code}, content-type {content_type}, "
-            f"body {response.text[:200]!r}",
+            message(
+                "GET /hello.txt must answer the text Hello, World! as text/plain: "
+                "use response_class=PlainTextResponse and return a str.",
+                "GET /hello.txt는 텍스트 Hello, World!를 text/plain으로 응답해야 합니다: "
+                "response_class=PlainTextResponse를 쓰고 str을 반환하세요.",
+            ),
+            expected=message(
+                "200, content-type text/plain, body 'Hello, World!'",
+                "200, content-type text/plain, 본문 'Hello, World!'",
+            ),
+            got=message(
+                f"{response.status_code}, content-type {content_type}, body {body!r}",
+                f"{response.status_code}, content-type {content_type}, 본문 {body!r}",
+            ),
         )
 
 

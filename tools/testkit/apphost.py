@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from testkit.bilingual import message
 from testkit.client import Client
 
 CHILD = Path(__file__).with_name("host_child.py")
@@ -80,9 +81,19 @@ class AppHost:
             chunk = self.process.stdout.read()
             buffer += chunk or b""
             if self.process.poll() is not None:
-                raise HostError(f"the app host exited at start:\n{self.log_tail()}")
+                raise HostError(
+                    message(
+                        f"the app host exited at start:\n{self.log_tail()}",
+                        f"앱 호스트가 시작하다가 종료되었습니다:\n{self.log_tail()}",
+                    )
+                )
             if time.monotonic() > deadline:
-                raise HostError(f"the app host did not start within {START_WITHIN_S} s")
+                raise HostError(
+                    message(
+                        f"the app host did not start within {START_WITHIN_S} s",
+                        f"앱 호스트가 {START_WITHIN_S}초 안에 시작하지 않았습니다",
+                    )
+                )
             if not chunk:
                 time.sleep(0.01)
         return buffer.decode().splitlines()[0]
@@ -124,7 +135,12 @@ class AppHost:
         }
         answer = self.control("reset", order, timeout=RESET_WITHIN_S)
         if not answer["ok"]:
-            raise HostError(f"The app did not start:\n{answer['error']}")
+            raise HostError(
+                message(
+                    f"The app did not start:\n{answer['error']}",
+                    f"앱이 시작하지 못했습니다:\n{answer['error']}",
+                )
+            )
 
     def control(self, what: str, body: object = None, timeout: float = REQUEST_WITHIN_S) -> Any:
         assert self.client is not None
@@ -135,9 +151,17 @@ class AppHost:
             self.close()
             if died:
                 raise HostError(
-                    f"The app's process ended (did the code call exit() or crash?):\n{tail}"
+                    message(
+                        f"The app's process ended (did the code call exit() or crash?):\n{tail}",
+                        f"앱의 프로세스가 끝났습니다(코드가 exit()를 불렀거나 죽었나요?):\n{tail}",
+                    )
                 ) from None
-            raise HostError(f"The app did not answer within {timeout:.0f} s ({error})") from None
+            raise HostError(
+                message(
+                    f"The app did not answer within {timeout:.0f} s ({error})",
+                    f"앱이 {timeout:.0f}초 안에 응답하지 않았습니다({error})",
+                )
+            ) from None
         return response.json()
 
     def errors(self) -> list[str]:

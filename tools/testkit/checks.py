@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+from testkit.bilingual import message
 from testkit.client import Client, Response
 
 ANY = ...  # leave out a body to check only the status
@@ -49,6 +50,19 @@ def sent(response: Response) -> str:
     if request.content:
         line += f" with the body {request.content.decode(errors='replace')[:300]}"
     return line
+
+
+LABELS = {  # padded to line up in a terminal, where a Hangul letter is two columns wide
+    "sent": ("sent:     ", "보낸 요청:   "),
+    "expected": ("expected: ", "기대한 응답: "),
+    "got": ("got:      ", "받은 응답:   "),
+}
+
+
+def labelled(label: str, value: str) -> str:
+    """`  expected: ...`, its label in the student's language."""
+    english, korean = LABELS[label]
+    return f"  {message(english, korean)}{value}"
 
 
 def expected_text(status: int, body: Any) -> str:
@@ -102,18 +116,28 @@ class Api:
     def fail(self, hint: str, *, expected: str, got: str) -> None:
         lines = [hint]
         if len(self.responses) > 1:
-            lines.append("  The shortest run of requests that shows it:")
+            lines.append(
+                message(
+                    "  The shortest run of requests that shows it:",
+                    "  차이를 보여 주는 가장 짧은 요청 순서:",
+                )
+            )
             lines += [
                 f"    {number}. {sent(response)}  ->  {shown(response, 200)}"
                 for number, response in enumerate(self.responses, 1)
             ]
         elif self.responses:
-            lines.append(f"  sent:     {sent(self.responses[0])}")
-        lines += [f"  expected: {expected}", f"  got:      {got}"]
+            lines.append(labelled("sent", sent(self.responses[0])))
+        lines += [labelled("expected", expected), labelled("got", got)]
         if got[:1] == "5":
             errors = self._errors()
             if errors:
-                lines.append("The server's error (the app's own traceback):")
+                lines.append(
+                    message(
+                        "The server's error (the app's own traceback):",
+                        "서버의 오류 (앱이 남긴 traceback):",
+                    )
+                )
                 lines += ["    " + line for line in errors[-1].splitlines()]
         raise Mismatch("\n".join(lines))
 
@@ -122,6 +146,12 @@ def check(response: Response, status: int, body: Any = ANY, *, hint: str) -> Non
     """One response on its own: fail with what was sent, expected and received."""
     if not agrees(response, status, body):
         raise Mismatch(
-            f"{hint}\n  sent:     {sent(response)}\n"
-            f"  expected: {expected_text(status, body)}\n  got:      {shown(response)}"
+            "\n".join(
+                [
+                    hint,
+                    labelled("sent", sent(response)),
+                    labelled("expected", expected_text(status, body)),
+                    labelled("got", shown(response)),
+                ]
+            )
         )

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from testkit.bilingual import message
 from testkit.checks import Mismatch
 
 EXERCISES = "exercises"
@@ -108,12 +109,21 @@ def check_matches_snapshot(schema: dict[str, Any], snapshot_file: Path) -> None:
     if shown == snapshot:
         return
     advice = (
-        "If you meant it, run `make snapshots` and review the diff."
+        message(
+            "If you meant it, run `make snapshots` and review the diff.",
+            "의도한 변경이라면 `make snapshots`를 실행하고 diff를 검토하세요.",
+        )
         if in_the_instructors_copy()
-        else "Operations of the given code must stay as they were handed out."
+        else message(
+            "Operations of the given code must stay as they were handed out.",
+            "주어진 코드의 경로 작동은 받은 그대로 두어야 합니다.",
+        )
     )
     raise Mismatch(
-        "What /docs shows differs from the chapter's snapshot (tests/openapi.json):\n"
+        message(
+            "What /docs shows differs from the chapter's snapshot (tests/openapi.json):\n",
+            "/docs에 보이는 내용이 이 장의 스냅숏(tests/openapi.json)과 다릅니다:\n",
+        )
         + "\n".join(f"  - {line}" for line in differences(shown, snapshot))
         + f"\n{advice}"
     )
@@ -127,20 +137,40 @@ def check_exercise_operations_carry_only_their_tag(schema: dict[str, Any]) -> No
     ]
     if mixed:
         raise Mismatch(
-            "An operation of an exercise carries the exercises tag and others: give it only "
-            'tags=["exercises"].\n  ' + "\n  ".join(mixed)
+            message(
+                "An operation of an exercise carries the exercises tag and others: give it "
+                'only tags=["exercises"].\n  ',
+                "연습 문제의 경로 작동에 exercises 태그와 다른 태그가 함께 붙어 있습니다: "
+                'tags=["exercises"]만 붙이세요.\n  ',
+            )
+            + "\n  ".join(mixed)
         )
     if EXERCISES not in [tag["name"] for tag in schema.get("tags", [])]:
-        raise Mismatch("The app no longer describes the exercises tag (openapi_tags).")
+        raise Mismatch(
+            message(
+                "The app no longer describes the exercises tag (openapi_tags).",
+                "앱이 exercises 태그의 설명(openapi_tags)을 더 이상 담고 있지 않습니다.",
+            )
+        )
 
 
 def check_operation_is_an_exercise(schema: dict[str, Any], method: str, path: str) -> None:
     """A task's new operation exists and sits under the exercises tag, and only there."""
     operation = schema.get("paths", {}).get(path, {}).get(method.lower())
     if operation is None:
-        raise Mismatch(f"There is no {method} {path} operation yet.")
-    if operation.get("tags") != [EXERCISES]:
         raise Mismatch(
-            f"{method} {path} must carry the exercises tag, and only it: "
-            f'tags=["exercises"] in its decorator.\n  got: tags {operation.get("tags")}'
+            message(
+                f"There is no {method} {path} operation yet.",
+                f"{method} {path} 경로 작동이 아직 없습니다.",
+            )
+        )
+    if operation.get("tags") != [EXERCISES]:
+        tags = operation.get("tags")
+        raise Mismatch(
+            message(
+                f"{method} {path} must carry the exercises tag, and only it: "
+                f'tags=["exercises"] in its decorator.\n  got: tags {tags}',
+                f"{method} {path}에는 exercises 태그 하나만 붙어야 합니다: 데코레이터에 "
+                f'tags=["exercises"]를 쓰세요.\n  받은 값: tags {tags}',
+            )
         )
