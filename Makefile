@@ -33,45 +33,13 @@ need_chapter = @test -n "$(call chapter_dir,$(1))" || { echo "error: there is no
         snapshots student-edition screenshots grade progress mutants gradescope grade-class \
         clean docker-build docker-run docker-logs docker-stop
 
-# The student edition has no tools/student_edition.py: `make help` shows it only what it uses.
+# The student edition has no tools/student_edition.py: `make help` shows it only what it uses
+# (tools/help.py), and `make test` installs no benchmark extras there.
 INSTRUCTORS := $(wildcard tools/student_edition.py)
 
-help: ## List the targets
-	@echo "Usage: make <target> [PORT=8000] [HOST=127.0.0.1]   (N is a chapter, 1-7)"
-	@echo
-	@echo "Your loop (the first command installs chapters 01-06's packages, about 100 MB):"
-	@echo "  chapter-N           Serve chapter N with auto-reload; open http://127.0.0.1:8000/docs"
-	@echo "  test-N              Run chapter N's checks (seconds; the slow generated ones are left to make test)"
-	@echo "  watch-N             Run chapter N's checks on every save; shows the next task"
-	@echo "  check TASK=ch03.ex2 Run one task's checks: solved or not"
-	@echo "  hint TASK=ch03.ex2  A hint for a task, one step more each time"
-	@echo "  progress            Which tasks you solved, and the next one with its hint"
-	@echo "  grade-N / grade     Your score for chapter N / every chapter, with a report in grade/"
-	@echo "  reset-N             Put chapter N's files back as handed out (keeps a backup)"
-	@echo "  demo-N              Serve chapter N for a class demo, with example records"
-	@echo
-	@echo "Chapter 07 installs PyTorch the first time (about 750 MB on disk, a minute or two):"
-	@echo "  chapter-7, demo-7, test-7, watch-7, grade-7, grade, train-7 (retrain, ~10 min)"
-	@echo "  bench-7             Benchmark chapter 07 (+ transformers and matplotlib, ~160 MB; several minutes)"
-	@echo "  bench-7-vllm        Chapter 07 against vLLM's CPU build (+ vLLM in VLLM_VENV, ~3.4 GB; ~8 min)"
-	@echo "  chapter-7-ray       Serve chapter 07 on Ray Serve replicas (+ Ray, ~240 MB)"
-	@echo "  bench-7-ray         What Ray Serve costs (+ Ray; ~5 min)"
-	@echo
-	@echo "Everything:"
-	@echo "  test                Every check of every chapter (installs all of the above; ~10 min)"
-	@echo "  lint / format       Check / fix the style with ruff"
-	@echo "  docker-build, docker-run, docker-logs, docker-stop   Chapter 06's image (needs an engine)"
-	@echo "  clean               Remove .venv, grade/ and caches"
-ifneq ($(INSTRUCTORS),)
-	@echo
-	@echo "Instructors:"
-	@echo "  student-edition     Write the student edition to DEST=dist/student-edition (LANG=ko: Korean)"
-	@echo "  gradescope          Write Gradescope's autograder.zip to dist/gradescope/"
-	@echo "  grade-class SUBMISSIONS=dir   Grade every submission in dir with the edition's checks"
-	@echo "  mutants             Mutation testing of the solutions (all chapters or CHAPTER=N; ~15 min)"
-	@echo "  snapshots           Accept a deliberate change to what /docs shows"
-	@echo "  screenshots         Retake the Swagger UI pictures in the lessons (needs Chromium)"
-endif
+help: ## List the targets, in the student's language (tools/messages.py chooses it)
+	@$(PYTHON) tools/check_python.py
+	@$(PYTHON) tools/help.py
 
 $(PY):
 	@$(PYTHON) tools/check_python.py

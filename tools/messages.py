@@ -1,9 +1,9 @@
 """What the student's commands say, in English or in Korean.
 
-`make hint`, `make check`, `make progress`, `make grade`, `make watch-N`, `make reset-N` and
-`make chapter-N` print through `say(key, ...)`: every message has an English and a Korean
-text here, with the same fields (tools/test_messages.py checks both). The language is the
-first of:
+`make help`, `make hint`, `make check`, `make progress`, `make grade`, `make watch-N`,
+`make reset-N` and `make chapter-N` print through `say(key, ...)`: every message has an English
+and a Korean text here, with the same fields (tools/test_messages.py checks both). A failing
+check speaks the same language (tools/testkit/bilingual.py). The language is the first of:
 
 1. the environment variable `COURSE_LANG` (`ko` or `en`), e.g. `COURSE_LANG=ko make progress`;
 2. the file `COURSE_LANG` at the top of the course, which a Korean student edition holds
@@ -303,6 +303,121 @@ MESSAGES: dict[str, dict[str, str]] = {
     "serve.no_demo_records": {
         "en": "  Demo records: none (no {name} in this chapter)",
         "ko": "  데모 데이터: 없음(이 장에는 {name} 파일이 없습니다)",
+    },
+    # make help
+    "help.usage": {
+        "en": "Usage: make <target> [PORT=8000] [HOST=127.0.0.1]   (N is a chapter, 1-7)",
+        "ko": "사용법: make <타깃> [PORT=8000] [HOST=127.0.0.1]   (N은 장 번호, 1-7)",
+    },
+    "help.loop": {
+        "en": "Your loop (the first command installs chapters 01-06's packages, about 100 MB):",
+        "ko": "학습 순서 (처음 실행하는 명령이 01-06장의 패키지를 설치합니다, 약 100 MB):",
+    },
+    "help.chapter": {
+        "en": "Serve chapter N with auto-reload; open http://127.0.0.1:8000/docs",
+        "ko": "N장을 자동 리로드로 실행합니다. http://127.0.0.1:8000/docs 를 여세요",
+    },
+    "help.test_n": {
+        "en": "Run chapter N's checks (seconds; the slow generated ones are left to make test)",
+        "ko": "N장의 검사를 실행합니다 (몇 초. 느린 생성 검사는 make test가 돌립니다)",
+    },
+    "help.watch": {
+        "en": "Run chapter N's checks on every save; shows the next task",
+        "ko": "저장할 때마다 N장의 검사를 실행하고 다음 과제를 보여 줍니다",
+    },
+    "help.check": {
+        "en": "Run one task's checks: solved or not",
+        "ko": "과제 하나의 검사를 실행합니다: 해결했는지 알려 줍니다",
+    },
+    "help.hint": {
+        "en": "A hint for a task, one step more each time",
+        "ko": "과제의 힌트를 보여 줍니다. 실행할 때마다 한 단계씩 더 자세히",
+    },
+    "help.progress": {
+        "en": "Which tasks you solved, and the next one with its hint",
+        "ko": "해결한 과제와 다음 과제, 그리고 그 힌트를 보여 줍니다",
+    },
+    "help.grade": {
+        "en": "Your score for chapter N / every chapter, with a report in grade/",
+        "ko": "N장 / 모든 장의 점수를 매기고 grade/에 보고서를 씁니다",
+    },
+    "help.reset": {
+        "en": "Put chapter N's files back as handed out (keeps a backup)",
+        "ko": "N장의 파일을 처음 받은 상태로 되돌립니다 (백업을 남깁니다)",
+    },
+    "help.demo": {
+        "en": "Serve chapter N for a class demo, with example records",
+        "ko": "수업 시연용으로 예시 데이터를 넣어 N장을 실행합니다",
+    },
+    "help.chapter_7": {
+        "en": "Chapter 07 installs PyTorch the first time (about 750 MB on disk, a minute or two):",
+        "ko": "07장은 처음에 PyTorch를 설치합니다 (디스크 약 750 MB, 1-2분):",
+    },
+    "help.chapter_7_too": {
+        "en": "As for the other chapters",
+        "ko": "다른 장과 같습니다",
+    },
+    "help.train": {
+        "en": "Retrain chapter 07's model (~10 min)",
+        "ko": "07장의 모델을 다시 학습합니다 (약 10분)",
+    },
+    "help.bench": {
+        "en": "Benchmark chapter 07 (+ transformers and matplotlib, ~160 MB; several minutes)",
+        "ko": "07장 벤치마크 (+ transformers, matplotlib 약 160 MB. 몇 분 걸립니다)",
+    },
+    "help.bench_vllm": {
+        "en": "Chapter 07 against vLLM's CPU build (+ vLLM in VLLM_VENV, ~3.4 GB; ~8 min)",
+        "ko": "07장을 vLLM CPU 빌드와 비교합니다 (+ VLLM_VENV에 vLLM 약 3.4 GB. 약 8분)",
+    },
+    "help.ray": {
+        "en": "Serve chapter 07 on Ray Serve replicas (+ Ray, ~240 MB)",
+        "ko": "07장을 Ray Serve 레플리카로 실행합니다 (+ Ray 약 240 MB)",
+    },
+    "help.bench_ray": {
+        "en": "What Ray Serve costs (+ Ray; ~5 min)",
+        "ko": "Ray Serve의 비용을 잽니다 (+ Ray. 약 5분)",
+    },
+    "help.everything": {"en": "Everything:", "ko": "전체:"},
+    "help.test": {
+        "en": "Every check of every chapter (installs all of the above; ~20 min)",
+        "ko": "모든 장의 모든 검사 (위의 패키지를 모두 설치합니다. 약 20분)",
+    },
+    "help.lint": {
+        "en": "Check / fix the style with ruff",
+        "ko": "ruff로 스타일을 검사 / 수정합니다",
+    },
+    "help.docker": {
+        "en": "Chapter 06's image (needs an engine)",
+        "ko": "06장의 이미지 (컨테이너 엔진이 필요합니다)",
+    },
+    "help.clean": {
+        "en": "Remove .venv, grade/ and caches",
+        "ko": ".venv, grade/, 캐시를 지웁니다",
+    },
+    "help.instructors": {"en": "Instructors:", "ko": "강사용:"},
+    "help.student_edition": {
+        "en": "Write the student edition to DEST=dist/student-edition (LANG=ko: Korean)",
+        "ko": "학생용 판을 DEST=dist/student-edition에 씁니다 (LANG=ko: 한국어판)",
+    },
+    "help.gradescope": {
+        "en": "Write Gradescope's autograder.zip to dist/gradescope/",
+        "ko": "Gradescope용 autograder.zip을 dist/gradescope/에 씁니다",
+    },
+    "help.grade_class": {
+        "en": "Grade every submission in dir with the edition's checks",
+        "ko": "dir 안의 모든 제출물을 학생용 판의 검사로 채점합니다",
+    },
+    "help.mutants": {
+        "en": "Mutation testing of the solutions (all chapters or CHAPTER=N; ~15 min)",
+        "ko": "모범 답안의 뮤테이션 테스트 (모든 장 또는 CHAPTER=N. 약 15분)",
+    },
+    "help.snapshots": {
+        "en": "Accept a deliberate change to what /docs shows",
+        "ko": "/docs에 보이는 내용을 의도적으로 바꾼 것을 스냅숏에 반영합니다",
+    },
+    "help.screenshots": {
+        "en": "Retake the Swagger UI pictures in the lessons (needs Chromium)",
+        "ko": "레슨의 Swagger UI 그림을 다시 찍습니다 (Chromium이 필요합니다)",
     },
 }
 

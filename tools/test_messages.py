@@ -29,6 +29,7 @@ STUDENT_FACING = [
     "check_task.py",
     "grade.py",
     "grading.py",
+    "help.py",
     "hint.py",
     "manifest.py",
     "progress.py",
@@ -44,6 +45,12 @@ PROSE = re.compile(r"[A-Za-z]{2,}[,;:']? [A-Za-z]{2,}")
 # name (it stays English: the lessons say so). Docstrings, regular expressions and argparse's
 # help for the course's authors (`--help`) are left out too.
 NOT_MESSAGES = {"not slow", " and not slow", "not task and not slow", "  Swagger UI: x/docs"}
+NOT_MESSAGES |= {  # make help's commands, which are typed as they are
+    "check TASK=ch03.ex2",
+    "hint TASK=ch03.ex2",
+    "grade-class SUBMISSIONS=dir",
+    "docker-build, docker-run, docker-logs, docker-stop",
+}
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
@@ -230,6 +237,32 @@ def test_hint_and_check_name_the_tasks_in_korean() -> None:
         unknown = run_tool("ko", tool, "ch09.ex1")
         assert unknown.returncode == 1
         assert unknown.stderr.startswith("오류: 없는 과제입니다: 'ch09.ex1'. 과제 목록: ch01.ex1")
+
+
+def make_targets() -> set[str]:
+    """The Makefile's targets, its pattern rules written as `-N` (`chapter-%`: chapter-N)."""
+    rules = re.findall(r"^([a-z][\w%/ -]*):", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    return {name.replace("%", "N") for rule in rules for name in rule.split()}
+
+
+def test_make_help_speaks_the_students_language_and_names_real_targets() -> None:
+    import help as make_help
+
+    korean, english = run_tool("ko", "tools/help.py"), run_tool("en", "tools/help.py")
+    assert korean.returncode == english.returncode == 0, korean.stderr + english.stderr
+    assert korean.stdout.startswith("사용법: make <타깃>")
+    assert english.stdout.startswith("Usage: make <target>")
+    assert len(korean.stdout.splitlines()) == len(english.stdout.splitlines())
+    prose = [line for line in korean.stdout.splitlines() if PROSE.search(line)]
+    assert all(HANGUL.search(line) for line in prose), prose
+    rows = [row for _, rows in make_help.SECTIONS for row in rows] + make_help.INSTRUCTORS
+    named = {
+        word
+        for target, _ in rows
+        for word in re.split(r"[ ,/]+", target)
+        if word and "=" not in word
+    }
+    assert named and named - make_targets() == set(), "make help names targets it lacks"
 
 
 def test_the_classroom_summary_speaks_korean(tmp_path: Path) -> None:
