@@ -17,13 +17,15 @@ RAY_STAMP := $(VENV)/.ray-installed
 VLLM_VENV ?= $(HOME)/.cache/fastapi-course/vllm
 VLLM_STAMP := $(VLLM_VENV)/.vllm-installed
 REPLICAS ?= 2
+# What the Makefile says to a student, in their language (tools/messages.py).
+SAY := $(PYTHON) tools/say.py
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check --no-input --quiet
 
 CHAPTERS := 01_first_steps 02_path_query_params 03_crud_path 04_crud_query \
             05_crud_pydantic 06_docker 07_model_serving
 # A chapter is named by its number, with or without the leading zero: 3 and 03 both work.
 chapter_dir = $(filter 0$(patsubst 0%,%,$(1))_%,$(CHAPTERS))
-need_chapter = @test -n "$(call chapter_dir,$(1))" || { echo "error: there is no chapter $(1); use a number from 1 to 7." >&2; exit 1; }
+need_chapter = @test -n "$(call chapter_dir,$(1))" || { $(SAY) make.no_chapter "chapter=$(1)" >&2; exit 1; }
 
 .DEFAULT_GOAL := help
 # chapter-N and test-N are pattern rules; make skips pattern rules for .PHONY targets,
@@ -46,12 +48,12 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(CORE_STAMP): requirements.txt | $(PY)
-	@echo "Installing the course's packages into $(VENV) (first run only)..."
+	@$(SAY) make.installing_core "venv=$(VENV)"
 	$(PIP_INSTALL) -r requirements.txt
 	@touch $@
 
 $(MODEL_STAMP): requirements-07.txt $(CORE_STAMP)
-	@echo "Installing chapter 07's packages (PyTorch, SQLModel, safetensors) into $(VENV)..."
+	@$(SAY) make.installing_model "venv=$(VENV)"
 	$(PIP_INSTALL) -r requirements-07.txt
 	@touch $@
 
@@ -160,7 +162,7 @@ format: $(CORE_STAMP)
 	$(PY) -m ruff format .
 
 snapshots:
-	@test -n "$(INSTRUCTORS)" || { echo "error: make snapshots is for the course's authors: it would accept any change to what /docs shows. Your operations go under tags=[\"exercises\"], which the snapshot leaves out; put the given operations back as they were handed out." >&2; exit 1; }
+	@test -n "$(INSTRUCTORS)" || { $(SAY) make.snapshots_for_authors >&2; exit 1; }
 	@$(MAKE) --no-print-directory $(CORE_STAMP) $(MODEL_STAMP)
 	UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q -k test_openapi_schema_matches_snapshot
 
@@ -196,7 +198,7 @@ docker-build: ## Build chapter 06's image (needs Docker or podman)
 
 docker-run: ## Start chapter 06's image as container chapter06-api on PORT (8000), in the background
 	$(CONTAINER_ENGINE) run -d --name $(DOCKER_CONTAINER) -p $(PORT):8000 $(DOCKER_IMAGE)
-	@echo "Open http://localhost:$(PORT)/docs  -  logs: make docker-logs  -  stop: make docker-stop"
+	@$(SAY) make.docker_running "port=$(PORT)"
 
 docker-logs: ## Follow the logs of container chapter06-api
 	$(CONTAINER_ENGINE) logs --follow $(DOCKER_CONTAINER)

@@ -304,6 +304,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "  Demo records: none (no {name} in this chapter)",
         "ko": "  데모 데이터: 없음(이 장에는 {name} 파일이 없습니다)",
     },
+    # The Makefile (tools/say.py)
+    "make.no_chapter": {
+        "en": "error: there is no chapter {chapter}; use a number from 1 to 7.",
+        "ko": "오류: {chapter}장은 없습니다. 1부터 7까지의 숫자를 쓰세요.",
+    },
+    "make.installing_core": {
+        "en": "Installing the course's packages into {venv} (first run only)...",
+        "ko": "과정의 패키지를 {venv}에 설치하는 중입니다 (처음 한 번만)...",
+    },
+    "make.installing_model": {
+        "en": "Installing chapter 07's packages (PyTorch, SQLModel, safetensors) into {venv}...",
+        "ko": "07장의 패키지(PyTorch, SQLModel, safetensors)를 {venv}에 설치하는 중입니다...",
+    },
+    "make.snapshots_for_authors": {
+        "en": "error: make snapshots is for the course's authors: it would accept any change to "
+        'what /docs shows. Your operations go under tags=["exercises"], which the snapshot '
+        "leaves out; put the given operations back as they were handed out.",
+        "ko": "오류: make snapshots는 과정 제작자용입니다. /docs에 보이는 어떤 변경이든 받아들이게 "
+        '됩니다. 여러분의 경로 작동은 tags=["exercises"]를 붙이며, 스냅숏은 이 태그를 비교하지 '
+        "않습니다. 주어진 경로 작동은 받은 그대로 되돌려 두세요.",
+    },
+    "make.docker_running": {
+        "en": "Open http://localhost:{port}/docs  -  logs: make docker-logs  -  "
+        "stop: make docker-stop",
+        "ko": "http://localhost:{port}/docs 를 여세요  -  로그: make docker-logs  -  "
+        "중지: make docker-stop",
+    },
     # make help
     "help.usage": {
         "en": "Usage: make <target> [PORT=8000] [HOST=127.0.0.1]   (N is a chapter, 1-7)",

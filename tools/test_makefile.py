@@ -29,16 +29,29 @@ def test_chapter_demo_and_test_targets_take_the_number_with_or_without_zero(numb
     assert runs and runs[0].endswith('"03_crud_path"'), test
 
 
-def test_an_unknown_chapter_is_refused_in_one_line() -> None:
-    result = subprocess.run(["make", "chapter-08"], cwd=ROOT, capture_output=True, text=True)
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "error: there is no chapter 08; use a number from 1 to 7.\n"),
+        ("ko", "오류: 08장은 없습니다. 1부터 7까지의 숫자를 쓰세요.\n"),
+    ],
+)
+def test_an_unknown_chapter_is_refused_in_one_line(language: str, said: str) -> None:
+    result = subprocess.run(
+        ["make", "chapter-08"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COURSE_LANG": language},
+    )
     assert result.returncode == 2
-    assert result.stderr.startswith("error: there is no chapter 08; use a number from 1 to 7.\n")
+    assert result.stderr.startswith(said)
 
 
 def test_docker_run_publishes_port() -> None:
     plan = planned("docker-run", "PORT=8123")
     assert "tools/containers.py run -d --name chapter06-api -p 8123:8000 chapter06-api" in plan
-    assert "Open http://localhost:8123/docs" in plan
+    assert 'tools/say.py make.docker_running "port=8123"' in plan
 
 
 def test_student_edition_takes_lang_from_the_command_line_only() -> None:

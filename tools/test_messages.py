@@ -34,6 +34,7 @@ STUDENT_FACING = [
     "manifest.py",
     "progress.py",
     "reset_chapter.py",
+    "say.py",
     "serve.py",
     "task_checks.py",
     "task_result.py",
@@ -126,6 +127,8 @@ def test_every_message_said_exists_and_every_message_is_said() -> None:
         if path.name == "messages.py":  # what its functions name, not the table's keys
             tree = ast.Module([n for n in tree.body if isinstance(n, ast.FunctionDef)], [])
         named |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
+    makefile = set(re.findall(r"\$\(SAY\) ([\w.]+)", (ROOT / "Makefile").read_text()))
+    said, named = said | makefile, named | makefile
     assert said - set(messages.MESSAGES) == set(), "said, but not in tools/messages.py"
     # A key chosen before the call (`verdict = "check.solved" if ... else ...`) is named there.
     assert set(messages.MESSAGES) - named == set(), "in tools/messages.py, but never said"
