@@ -14,6 +14,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from testkit.bilingual import message
 from testkit.checks import Api, Response, segment
 from testkit.plugin import chapter_of, fresh
 from testkit.snapshot import check_operation_is_an_exercise
@@ -34,7 +35,11 @@ def expect_422_at(api: Api, response: Response, where: list[str], hint: str) -> 
     first = detail[0] if isinstance(detail, list) and detail else {}
     if response.status_code != 422 or first.get("loc") != where:
         got = f"{response.status_code} {response.text[:300]}"
-        api.fail(hint, expected=f"422 with an error at {where}", got=got)
+        api.fail(
+            hint,
+            expected=message(f"422 with an error at {where}", f"오류 위치(loc)가 {where}인 422"),
+            got=got,
+        )
 
 
 model_words = st.one_of(
@@ -59,15 +64,24 @@ def test_models_answers_exactly_the_three_models() -> None:
                 response,
                 200,
                 {"model_name": word, "message": MESSAGES[word]},
-                hint="GET /models/{model_name} answers the model's name and its message.",
+                hint=message(
+                    "GET /models/{model_name} answers the model's name and its message.",
+                    "GET /models/{model_name}은 모델 이름과 그 모델의 메시지를 응답합니다.",
+                ),
             )
         else:
             expect_422_at(
                 api,
                 response,
                 ["path", "model_name"],
-                "Only alexnet, resnet and lenet are models, spelled exactly so: type "
-                "model_name with an Enum (or a Literal) so that FastAPI refuses any other value.",
+                message(
+                    "Only alexnet, resnet and lenet are models, spelled exactly so: type "
+                    "model_name with an Enum (or a Literal) so that FastAPI refuses any other "
+                    "value.",
+                    "모델은 alexnet, resnet, lenet 셋뿐이고, 철자도 정확히 이대로여야 합니다: "
+                    "FastAPI가 다른 값은 모두 거절하도록 model_name의 타입을 Enum(또는 "
+                    "Literal)으로 지정하세요.",
+                ),
             )
 
     check()
@@ -97,8 +111,12 @@ def test_search_matches_names_ignoring_case() -> None:
             api.get("/search", params={"q": q}),
             200,
             matches(q),
-            hint="GET /search?q= answers the items of FAKE_ITEMS_DB whose name contains q, "
-            "ignoring case, in the list's order.",
+            hint=message(
+                "GET /search?q= answers the items of FAKE_ITEMS_DB whose name contains q, "
+                "ignoring case, in the list's order.",
+                "GET /search?q=는 FAKE_ITEMS_DB에서 이름에 q가 들어 있는 아이템을 대소문자 "
+                "구분 없이, 리스트에 있는 순서대로 응답합니다.",
+            ),
         )
 
     check()
@@ -107,11 +125,17 @@ def test_search_matches_names_ignoring_case() -> None:
 @pytest.mark.task(id="ch02.ex2")
 @pytest.mark.parametrize(("q", "why"), [("", "empty"), ("x" * 21, "21 characters long")])
 def test_search_refuses_an_empty_or_long_query(api: Api, q: str, why: str) -> None:
+    # `why` also names the test, so it stays as it is; the Korean student reads it in Korean.
+    reason = message(why, {"empty": "비어 있습니다", "21 characters long": "21자입니다"}[why])
     expect_422_at(
         api,
         api.get("/search", params={"q": q}),
         ["query", "q"],
-        f"q is {why}: limit it to 1 to 20 characters with Query(min_length=..., max_length=...).",
+        message(
+            f"q is {reason}: limit it to 1 to 20 characters with "
+            "Query(min_length=..., max_length=...).",
+            f"q가 {reason}: Query(min_length=..., max_length=...)로 길이를 1~20자로 제한하세요.",
+        ),
     )
 
 
@@ -125,7 +149,10 @@ def test_search_requires_q(api: Api) -> None:
                 {"type": "missing", "loc": ["query", "q"], "msg": "Field required", "input": None}
             ]
         },
-        hint="q has no default value, so FastAPI must refuse a request without it.",
+        hint=message(
+            "q has no default value, so FastAPI must refuse a request without it.",
+            "q에는 기본값이 없으므로, FastAPI는 q가 없는 요청을 거절해야 합니다.",
+        ),
     )
 
 
@@ -148,9 +175,14 @@ def test_item_name_by_position() -> None:
         api.expect(
             api.get(f"/items/{item_id}/name"),
             *expected,
-            hint="GET /items/{item_id}/name answers the item at position item_id of "
-            "FAKE_ITEMS_DB, counting from 0; any other position, negative ones included, is a "
-            "404. In Python FAKE_ITEMS_DB[-1] is the last item: check the range first.",
+            hint=message(
+                "GET /items/{item_id}/name answers the item at position item_id of "
+                "FAKE_ITEMS_DB, counting from 0; any other position, negative ones included, "
+                "is a 404. In Python FAKE_ITEMS_DB[-1] is the last item: check the range first.",
+                "GET /items/{item_id}/name은 FAKE_ITEMS_DB에서 item_id 위치(0부터 셉니다)에 "
+                "있는 아이템을 응답합니다. 그 밖의 위치는 음수를 포함해 모두 404입니다. "
+                "Python에서 FAKE_ITEMS_DB[-1]은 마지막 아이템입니다: 범위를 먼저 검사하세요.",
+            ),
         )
 
     check()
@@ -171,7 +203,10 @@ def test_item_name_needs_an_integer(api: Api) -> None:
                 }
             ]
         },
-        hint="Type item_id as int, so that FastAPI refuses a word.",
+        hint=message(
+            "Type item_id as int, so that FastAPI refuses a word.",
+            "FastAPI가 단어를 거절하도록 item_id의 타입을 int로 지정하세요.",
+        ),
     )
 
 

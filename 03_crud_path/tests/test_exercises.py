@@ -20,6 +20,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from testkit.bilingual import message
 from testkit.checks import Api, segment
 from testkit.plugin import chapter_of, fresh
 from testkit.snapshot import check_operation_is_an_exercise
@@ -74,33 +75,73 @@ class Store(RuleBasedStateMachine):
         answer = self.api.post(f"/users/name/{segment(name)}/nickname/{segment(nickname)}")
         if name in self.users:
             conflict = {"detail": f"User {name!r} already exists."}
-            self.api.expect(answer, 409, conflict, hint="A taken name is a 409 (given code).")
+            self.api.expect(
+                answer,
+                409,
+                conflict,
+                hint=message(
+                    "A taken name is a 409 (given code).",
+                    "이미 있는 이름은 409입니다(주어진 코드).",
+                ),
+            )
         else:
-            self.api.expect(answer, 201, SUCCESS, hint="Creating a user (given code).")
+            self.api.expect(
+                answer,
+                201,
+                SUCCESS,
+                hint=message("Creating a user (given code).", "사용자 생성(주어진 코드)."),
+            )
             self.users[name] = nickname
 
     def update(self, name: str, nickname: str) -> None:
         answer = self.api.put(f"/users/name/{segment(name)}/nickname/{segment(nickname)}")
         if name in self.users:
-            self.api.expect(answer, 200, SUCCESS, hint="Changing a nickname (given code).")
+            self.api.expect(
+                answer,
+                200,
+                SUCCESS,
+                hint=message("Changing a nickname (given code).", "별명 수정(주어진 코드)."),
+            )
             self.users[name] = nickname
         else:
-            self.api.expect(answer, 404, self.not_found(name), hint="Unknown user (given code).")
+            self.api.expect(
+                answer,
+                404,
+                self.not_found(name),
+                hint=message("Unknown user (given code).", "없는 사용자(주어진 코드)."),
+            )
 
     def delete(self, name: str) -> None:
         answer = self.api.delete(f"/users/name/{segment(name)}")
         if self.users.pop(name, None) is not None:
-            self.api.expect(answer, 200, SUCCESS, hint="Deleting a user (given code).")
+            self.api.expect(
+                answer,
+                200,
+                SUCCESS,
+                hint=message("Deleting a user (given code).", "사용자 삭제(주어진 코드)."),
+            )
         else:
-            self.api.expect(answer, 404, self.not_found(name), hint="Unknown user (given code).")
+            self.api.expect(
+                answer,
+                404,
+                self.not_found(name),
+                hint=message("Unknown user (given code).", "없는 사용자(주어진 코드)."),
+            )
 
     def read(self, name: str) -> None:
         answer = self.api.get(f"/users/name/{segment(name)}")
         if name in self.users:
             expected = {"nickname": self.users[name]}
-            self.api.expect(answer, 200, expected, hint=f"Reading {name!r} after the run above.")
+            hint = message(
+                f"Reading {name!r} after the run above.",
+                f"앞선 요청들을 보낸 뒤 사용자 {name!r}을(를) 조회합니다.",
+            )
+            self.api.expect(answer, 200, expected, hint=hint)
         else:
-            hint = f"After the run above there is no user {name!r}."
+            hint = message(
+                f"After the run above there is no user {name!r}.",
+                f"앞선 요청들을 보낸 뒤에는 이 사용자가 없어야 합니다: {name!r}.",
+            )
             self.api.expect(answer, 404, self.not_found(name), hint=hint)
 
 
@@ -115,8 +156,12 @@ class ListEveryone(Store):
             self.api.get("/users"),
             200,
             {"count": len(everyone), "users": everyone},
-            hint="GET /users answers every user stored now, sorted by name as Python's "
-            "sorted() orders strings, and `count`, how many there are.",
+            hint=message(
+                "GET /users answers every user stored now, sorted by name as Python's "
+                "sorted() orders strings, and `count`, how many there are.",
+                "GET /users는 지금 저장된 사용자를 모두, Python의 sorted()가 문자열을 정렬하는 "
+                "순서대로 이름순으로 정렬해 응답하고, `count`에 사용자 수를 담습니다.",
+            ),
         )
 
 
@@ -131,8 +176,13 @@ class ReverseLookup(Store):
             self.api.get(f"/users/nickname/{segment(nickname)}"),
             200,
             sorted(name for name, nick in self.users.items() if nick == nickname),
-            hint=f"GET /users/nickname/{{nickname}} answers the sorted names whose nickname is "
-            f"exactly {nickname!r} (not another case, not a longer one), [] when none.",
+            hint=message(
+                f"GET /users/nickname/{{nickname}} answers the sorted names whose nickname is "
+                f"exactly {nickname!r} (not another case, not a longer one), [] when none.",
+                f"GET /users/nickname/{{nickname}}은 별명이 정확히 {nickname!r}인 사용자 "
+                "이름들을 정렬해 응답합니다(대소문자가 다르거나 더 긴 별명은 해당하지 "
+                "않습니다). 없으면 []입니다.",
+            ),
         )
 
 
@@ -151,10 +201,13 @@ class Rename(Store):
         name, new_name = data.draw(st.one_of(*again, fresh_pair), label="rename")
         self.asked.append((name, new_name))
         answer = self.api.put(f"/users/name/{segment(name)}/rename/{segment(new_name)}")
-        rule_text = (
+        rule_text = message(
             "PUT /users/name/{name}/rename/{new_name}: 404 when `name` is unknown; else 409 "
             "when another user has `new_name`; else the user keeps its nickname under the new "
-            "name (renaming a user to its own name changes nothing)."
+            "name (renaming a user to its own name changes nothing).",
+            "PUT /users/name/{name}/rename/{new_name}: `name`이 없는 사용자면 404, 아니고 다른 "
+            "사용자가 이미 `new_name`을 쓰고 있으면 409, 그 밖에는 사용자가 별명을 그대로 가진 "
+            "채 새 이름으로 옮겨 갑니다(자기 이름으로 바꾸면 아무것도 바뀌지 않습니다).",
         )
         if name not in self.users:
             self.api.expect(answer, 404, self.not_found(name), hint=rule_text)

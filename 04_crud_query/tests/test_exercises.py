@@ -20,6 +20,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from testkit.bilingual import message
 from testkit.checks import Api, Response
 from testkit.plugin import chapter_of, fresh
 from testkit.snapshot import check_operation_is_an_exercise
@@ -37,7 +38,11 @@ def expect_422_at(api: Api, response: Response, where: list[str], hint: str) -> 
     first = detail[0] if isinstance(detail, list) and detail else {}
     if response.status_code != 422 or first.get("loc") != where:
         got = f"{response.status_code} {response.text[:300]}"
-        api.fail(hint, expected=f"422 with an error at {where}", got=got)
+        api.fail(
+            hint,
+            expected=message(f"422 with an error at {where}", f"오류 위치(loc)가 {where}인 422"),
+            got=got,
+        )
 
 
 class Store(RuleBasedStateMachine):
@@ -86,33 +91,69 @@ class Store(RuleBasedStateMachine):
         answer = self.api.post("/users", params={"name": name, "nickname": nickname})
         if name in self.users:
             conflict = {"detail": f"User {name!r} already exists."}
-            self.api.expect(answer, 409, conflict, hint="A taken name is a 409 (given code).")
+            self.api.expect(
+                answer,
+                409,
+                conflict,
+                hint=message(
+                    "A taken name is a 409 (given code).",
+                    "이미 있는 이름은 409입니다(주어진 코드).",
+                ),
+            )
         else:
-            self.api.expect(answer, 201, SUCCESS, hint="Creating a user (given code).")
+            self.api.expect(
+                answer,
+                201,
+                SUCCESS,
+                hint=message("Creating a user (given code).", "사용자 생성(주어진 코드)."),
+            )
             self.users[name] = nickname
 
     def update(self, name: str, nickname: str) -> None:
         answer = self.api.put("/users", params={"name": name, "nickname": nickname})
         if name in self.users:
-            self.api.expect(answer, 200, SUCCESS, hint="Changing a nickname (given code).")
+            self.api.expect(
+                answer,
+                200,
+                SUCCESS,
+                hint=message("Changing a nickname (given code).", "별명 수정(주어진 코드)."),
+            )
             self.users[name] = nickname
         else:
             missing = {"detail": f"User {name!r} not found."}
-            self.api.expect(answer, 404, missing, hint="Unknown user (given code).")
+            self.api.expect(
+                answer,
+                404,
+                missing,
+                hint=message("Unknown user (given code).", "없는 사용자(주어진 코드)."),
+            )
 
     def delete(self, name: str) -> None:
         answer = self.api.delete("/users", params={"name": name})
         if self.users.pop(name, None) is not None:
-            self.api.expect(answer, 200, SUCCESS, hint="Deleting a user (given code).")
+            self.api.expect(
+                answer,
+                200,
+                SUCCESS,
+                hint=message("Deleting a user (given code).", "사용자 삭제(주어진 코드)."),
+            )
         else:
             missing = {"detail": f"User {name!r} not found."}
-            self.api.expect(answer, 404, missing, hint="Unknown user (given code).")
+            self.api.expect(
+                answer,
+                404,
+                missing,
+                hint=message("Unknown user (given code).", "없는 사용자(주어진 코드)."),
+            )
 
 
-PAGES_RULE = (
+PAGES_RULE = message(
     "GET /users/all?skip=&limit= answers one page of the users sorted by name (skip the first "
     "`skip`, then at most `limit`), and `total`, how many users there are in all. skip is at "
-    "least 0 (default 0); limit is 1 to 100 (default 10)."
+    "least 0 (default 0); limit is 1 to 100 (default 10).",
+    "GET /users/all?skip=&limit=은 이름순으로 정렬한 사용자 중 한 페이지(앞에서 `skip`명을 "
+    "건너뛰고, 그다음 최대 `limit`명)와 전체 사용자 수인 `total`을 응답합니다. skip은 0 "
+    "이상(기본값 0), limit은 1~100(기본값 10)입니다.",
 )
 
 
@@ -162,9 +203,11 @@ def test_pages_are_ten_users_long_by_default(api: Api) -> None:
     )
 
 
-SEARCH_RULE = (
+SEARCH_RULE = message(
     "GET /users/search?prefix= answers the sorted names that start with `prefix` (exactly: "
-    "case counts), [] when none; prefix is 1 to 32 characters."
+    "case counts), [] when none; prefix is 1 to 32 characters.",
+    "GET /users/search?prefix=는 `prefix`로 시작하는 이름들을 정렬해 응답합니다(정확히 "
+    "비교하므로 대소문자를 구분합니다). 없으면 []입니다. prefix는 1~32자입니다.",
 )
 prefixes = st.one_of(
     st.sampled_from([name[:cut] for name in POOL for cut in (1, 2)]),
@@ -202,10 +245,13 @@ def test_prefix_search_requires_a_prefix(api: Api) -> None:
     expect_422_at(api, api.get("/users/search"), ["query", "prefix"], SEARCH_RULE)
 
 
-NICKNAMES_RULE = (
+NICKNAMES_RULE = message(
     "GET /users/nicknames?name=..&name=.. answers {name: nickname} in the order the names "
     "were asked; when some are unknown, 404 naming each of them: "
-    "{\"detail\": \"Unknown users: 'x', 'y'.\"}. name is repeated 1 to 20 times."
+    "{\"detail\": \"Unknown users: 'x', 'y'.\"}. name is repeated 1 to 20 times.",
+    "GET /users/nicknames?name=..&name=..: 요청한 이름 순서대로 {name: nickname}을 "
+    "응답합니다. 모르는 이름이 있으면 그 이름을 하나도 빠짐없이 밝혀 404로 응답합니다: "
+    "{\"detail\": \"Unknown users: 'x', 'y'.\"}. name은 1~20번 반복됩니다.",
 )
 
 
@@ -238,7 +284,10 @@ class ManyNames(Store):
         if list(answer.json()) != list(expected):
             self.api.fail(
                 NICKNAMES_RULE,
-                expected=f"the names in this order: {list(expected)}",
+                expected=message(
+                    f"the names in this order: {list(expected)}",
+                    f"이 순서의 이름들: {list(expected)}",
+                ),
                 got=f"{list(answer.json())}",
             )
 
@@ -253,7 +302,11 @@ def test_many_names_match_a_model_of_the_store() -> None:
 def test_many_names_are_1_to_20(api: Api, count: int) -> None:
     asked = [f"user{number}" for number in range(count)]
     response = api.get("/users/nicknames", params={"name": asked})
-    expect_422_at(api, response, ["query", "name"], f"{count} names asked. {NICKNAMES_RULE}")
+    hint = message(
+        f"{count} names asked. {NICKNAMES_RULE}",
+        f"이름을 {count}개 요청했습니다. {NICKNAMES_RULE}",
+    )
+    expect_422_at(api, response, ["query", "name"], hint)
 
 
 @pytest.mark.task(id="ch04.ex3")

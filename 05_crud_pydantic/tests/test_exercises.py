@@ -23,6 +23,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from testkit.bilingual import message
 from testkit.checks import Api, Response
 from testkit.plugin import chapter_of, fresh
 from testkit.snapshot import check_operation_is_an_exercise
@@ -51,7 +52,11 @@ def valid(value: object) -> bool:
 
 def expect_422(api: Api, response: Response, hint: str) -> None:
     if response.status_code != 422:
-        api.fail(hint, expected="422 (FastAPI's validation error)", got=f"{response.status_code}")
+        api.fail(
+            hint,
+            expected=message("422 (FastAPI's validation error)", "422 (FastAPI의 검증 오류)"),
+            got=f"{response.status_code}",
+        )
 
 
 class Store(RuleBasedStateMachine):
@@ -105,13 +110,25 @@ class Store(RuleBasedStateMachine):
     def create(self, name: str, nickname: str) -> None:
         answer = self.api.post("/users", json={"name": name, "nickname": nickname})
         if not (valid(name) and valid(nickname)):
-            expect_422(self.api, answer, "Names and nicknames are 1 to 32 characters (given).")
+            expect_422(
+                self.api,
+                answer,
+                message(
+                    "Names and nicknames are 1 to 32 characters (given).",
+                    "이름과 별명은 1~32자입니다(주어진 코드).",
+                ),
+            )
         elif name in self.users:
             conflict = {"detail": f"User {name!r} already exists."}
-            self.api.expect(answer, 409, conflict, hint="A taken name is a 409 (given code).")
+            taken = message(
+                "A taken name is a 409 (given code).",
+                "이미 있는 이름이면 409입니다(주어진 코드).",
+            )
+            self.api.expect(answer, 409, conflict, hint=taken)
         else:
             created = {**SUCCESS, "id": self.next_id}
-            self.api.expect(answer, 201, created, hint="Creating a user (given code).")
+            creating = message("Creating a user (given code).", "사용자 생성(주어진 코드).")
+            self.api.expect(answer, 201, created, hint=creating)
             self.users[name] = User(self.next_id, name, nickname)
             self.touched = self.next_id
             self.next_id += 1
@@ -119,20 +136,24 @@ class Store(RuleBasedStateMachine):
     def update(self, name: str, nickname: str) -> None:
         answer = self.api.put("/users", json={"name": name, "nickname": nickname})
         if name in self.users:
-            self.api.expect(answer, 200, SUCCESS, hint="Changing a nickname (given code).")
+            changing = message("Changing a nickname (given code).", "별명 변경(주어진 코드).")
+            self.api.expect(answer, 200, SUCCESS, hint=changing)
             self.users[name].nickname = nickname
             self.touched = self.users[name].id
         else:
             missing = {"detail": f"User {name!r} not found."}
-            self.api.expect(answer, 404, missing, hint="Unknown user (given code).")
+            unknown = message("Unknown user (given code).", "없는 사용자(주어진 코드).")
+            self.api.expect(answer, 404, missing, hint=unknown)
 
     def delete(self, name: str) -> None:
         answer = self.api.delete("/users", params={"name": name})
         if self.users.pop(name, None) is not None:
-            self.api.expect(answer, 200, SUCCESS, hint="Deleting a user (given code).")
+            deleting = message("Deleting a user (given code).", "사용자 삭제(주어진 코드).")
+            self.api.expect(answer, 200, SUCCESS, hint=deleting)
         else:
             missing = {"detail": f"User {name!r} not found."}
-            self.api.expect(answer, 404, missing, hint="Unknown user (given code).")
+            unknown = message("Unknown user (given code).", "없는 사용자(주어진 코드).")
+            self.api.expect(answer, 404, missing, hint=unknown)
 
     def read_by_name(self, name: str, hint: str) -> None:
         answer = self.api.get("/users", params={"name": name})
@@ -142,9 +163,12 @@ class Store(RuleBasedStateMachine):
             self.api.expect(answer, 404, {"detail": f"User {name!r} not found."}, hint=hint)
 
 
-READ_RULE = (
+READ_RULE = message(
     "GET /users/{user_id} answers the whole stored user whose `id` is user_id, or 404 "
-    '{"detail": "User 7 not found."}. An id is not a position: after a delete they differ.'
+    '{"detail": "User 7 not found."}. An id is not a position: after a delete they differ.',
+    "GET /users/{user_id}는 `id`가 user_id인 저장된 사용자 전체로 응답하고, 없으면 404 "
+    '{"detail": "User 7 not found."}로 응답합니다. id는 위치가 아닙니다: 삭제가 한 번만 '
+    "일어나도 둘은 달라집니다.",
 )
 
 
@@ -181,13 +205,21 @@ def test_a_negative_id_is_404(api: Api) -> None:
     answer = api.get("/users/-1")
     if answer.status_code != 404:
         api.fail(
-            "No user has a negative id (in Python, users[-1] is the last one): answer 404.",
+            message(
+                "No user has a negative id (in Python, users[-1] is the last one): answer 404.",
+                "id가 음수인 사용자는 없습니다(Python에서 users[-1]은 마지막 사용자입니다): "
+                "404로 응답하세요.",
+            ),
             expected="404",
             got=f"{answer.status_code} {answer.text[:200]}",
         )
 
 
-LIST_RULE = 'GET /users/all answers {"users": [...]}: every stored user, whole, in id order.'
+LIST_RULE = message(
+    'GET /users/all answers {"users": [...]}: every stored user, whole, in id order.',
+    'GET /users/all은 {"users": [...]}로 응답합니다: 저장된 모든 사용자를 필드 전부와 '
+    "함께, id 순서대로 담습니다.",
+)
 
 
 class ListAll(Store):
@@ -204,12 +236,12 @@ class ListAll(Store):
     def rename(self, data: st.DataObject) -> None:
         user = data.draw(st.sampled_from(sorted(self.users.values(), key=lambda u: u.id)))
         new = data.draw(names(32).filter(lambda name: name not in self.users), label="new name")
-        answer = self.api.patch(f"/users/{user.id}", json={"name": new})
+        reply = self.api.patch(f"/users/{user.id}", json={"name": new})
         renamed = {"id": user.id, "name": new, "nickname": user.nickname}
-        if answer.status_code in (404, 405) and self.patch_works is None:
+        if reply.status_code in (404, 405) and self.patch_works is None:
             self.patch_works = False  # no PATCH yet: this task is checked without renames
             return
-        if answer.status_code != 200 or answer.json() != renamed:
+        if reply.status_code != 200 or reply.json() != renamed:
             self.patch_works = False
             reject()  # a PATCH of its own mind: this run cannot tell anything about GET /users/all
         self.patch_works = True
@@ -229,12 +261,17 @@ def test_list_all_matches_a_model_of_the_store() -> None:
     run_state_machine_as_test(ListAll)
 
 
-PATCH_RULE = (
+PATCH_RULE = message(
     "PATCH /users/{user_id} changes only the fields its body holds (name, nickname, both or "
     "neither; null or absent means unchanged) and answers the whole user. 422 for a field "
     "outside 1 to 32 characters, 404 for an unknown id, 409 when the new name belongs to "
     "another user (changing nothing). Afterwards GET /users?name= finds the user under its "
-    "new name only."
+    "new name only.",
+    "PATCH /users/{user_id}는 요청 본문에 있는 필드만 바꾸고(name, nickname, 둘 다, 또는 "
+    "아무것도 없음. null이거나 빠진 필드는 그대로입니다) 사용자 전체로 응답합니다. 필드가 "
+    "1~32자를 벗어나면 422, 없는 id는 404, 새 이름이 다른 사용자의 것이면 409(아무것도 "
+    "바꾸지 않음)입니다. 그 뒤에는 GET /users?name=으로 새 이름을 조회할 때만 그 사용자가 "
+    "나옵니다.",
 )
 patch_values = st.one_of(st.none(), names(32), names(32), fields)
 
@@ -293,9 +330,13 @@ def test_patch_all_is_not_an_id(api: Api) -> None:
     answer = api.patch("/users/all", json={"nickname": "x"})
     if answer.status_code not in (404, 405):
         api.fail(
-            "PATCH /users/all: `all` is no id. With the path written as "
-            '"/users/{user_id:int}", the route matches digits only.',
-            expected="404 or 405",
+            message(
+                "PATCH /users/all: `all` is no id. With the path written as "
+                '"/users/{user_id:int}", the route matches digits only.',
+                "PATCH /users/all: `all`은 id가 아닙니다. 경로를 "
+                '"/users/{user_id:int}"로 쓰면 라우트가 숫자에만 맞습니다.',
+            ),
+            expected=message("404 or 405", "404 또는 405"),
             got=f"{answer.status_code} {answer.text[:200]}",
         )
 

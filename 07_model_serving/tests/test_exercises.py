@@ -26,6 +26,7 @@ from hypothesis.stateful import (
 )
 
 from testkit.apphost import shared
+from testkit.bilingual import message
 from testkit.checks import Api, Mismatch
 from testkit.inprocess import load_file
 from testkit.plugin import chapter_of, fresh
@@ -51,8 +52,13 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
     while not condition():
         if time.monotonic() > deadline:
             raise Mismatch(
-                f"Waited {WAIT_AT_MOST_S} s for {what}, in vain. (On a machine this busy the "
-                "check is not to be trusted: run it again when the machine is quieter.)"
+                message(
+                    f"Waited {WAIT_AT_MOST_S} s for {what}, in vain. (On a machine this busy "
+                    "the check is not to be trusted: run it again when the machine is quieter.)",
+                    f"{what}를 {WAIT_AT_MOST_S}초 동안 기다렸지만 끝내 그렇게 되지 않았습니다. "
+                    "(머신이 이만큼 바쁘면 이 검사는 믿을 수 없습니다. 머신이 한가할 때 다시 "
+                    "실행하세요.)",
+                )
             )
         time.sleep(0.01)
 
@@ -75,15 +81,24 @@ class Store(RuleBasedStateMachine):
         shared().call("open_gate")
 
     def created(self, answer: Any, status: int, what: str) -> int:
-        self.api.expect(answer, status, hint=f"{what} (given code).")
+        self.api.expect(
+            answer, status, hint=message(f"{what} (given code).", f"{what} (주어진 코드).")
+        )
         return int(answer.json()["id"])
 
     def finish(self, job: int, expected: str) -> None:
-        wait_for(lambda: status_of(self.api, job) not in IN_FLIGHT, f"job {job} to end")
+        wait_for(
+            lambda: status_of(self.api, job) not in IN_FLIGHT,
+            message(f"job {job} to end", f"{job}번 작업이 끝나기"),
+        )
         self.rows[job] = expected
         got = status_of(self.api, job)
         if got != expected:
-            self.api.fail("A job (given code).", expected=expected, got=str(got))
+            self.api.fail(
+                message("A job (given code).", "작업(job) (주어진 코드)."),
+                expected=expected,
+                got=str(got),
+            )
 
     def observe(self) -> None:
         """The task's check, after each change."""
@@ -118,8 +133,14 @@ class Store(RuleBasedStateMachine):
         job = self.created(answer, 202, "POST /jobs")
         self.held.append(job)
         if len(self.held) == 1:
-            wait_for(lambda: shared().call("wait_entered", 1), "the job to reach the model")
-            wait_for(lambda: status_of(self.api, job) == "running", f"job {job} to run")
+            wait_for(
+                lambda: shared().call("wait_entered", 1),
+                message("the job to reach the model", "작업이 모델에 닿기"),
+            )
+            wait_for(
+                lambda: status_of(self.api, job) == "running",
+                message(f"job {job} to run", f"{job}번 작업이 실행되기"),
+            )
             self.rows[job] = "running"
         else:
             self.rows[job] = "queued"
@@ -131,9 +152,11 @@ class Store(RuleBasedStateMachine):
             self.finish(job, "done")
 
 
-COUNTS_RULE = (
+COUNTS_RULE = message(
     "GET /generations/stats answers how many generations are stored in each status, and "
-    "`total`: every row counts, jobs still queued or running included."
+    "`total`: every row counts, jobs still queued or running included.",
+    "GET /generations/stats는 저장된 생성이 상태마다 몇 개인지와 `total`을 응답합니다. "
+    "아직 대기 중이거나 실행 중인 작업까지, 모든 행을 셉니다.",
 )
 
 
@@ -157,23 +180,36 @@ def test_status_counts_match_a_model_of_the_store() -> None:
 def test_status_counts_cover_more_than_a_page(api: Api) -> None:
     for number in range(101):
         answer = api.post("/generate", json={"prompt": f"x = {number % 10}", "max_new_tokens": 1})
-        api.expect(answer, 200, hint="POST /generate (given code).")
+        api.expect(
+            answer,
+            200,
+            hint=message("POST /generate (given code).", "POST /generate (주어진 코드)."),
+        )
     expected = {"total": 101, "queued": 0, "running": 0, "done": 101, "failed": 0}
     api.responses[:] = api.responses[-1:]  # the 101 creations need not be shown
     api.expect(
         api.get("/generations/stats"),
         200,
         expected,
-        hint="101 generations stored: count every row in the database (SQL's COUNT with GROUP "
-        "BY), not the rows of one page of GET /generations. " + COUNTS_RULE,
+        hint=message(
+            "101 generations stored: count every row in the database (SQL's COUNT with GROUP "
+            "BY), not the rows of one page of GET /generations. ",
+            "생성 101개가 저장되어 있습니다. GET /generations 한 페이지의 행이 아니라 "
+            "데이터베이스의 모든 행을 세세요(SQL의 COUNT와 GROUP BY). ",
+        )
+        + COUNTS_RULE,
     )
 
 
-DELETE_RULE = (
+DELETE_RULE = message(
     'DELETE /generations/{generation_id} answers {"id": ..., "status": "deleted"} and the '
     "generation is gone (GET answers 404); an unknown id is 404 "
     '{"detail": "Generation 41 not found."}; a job still queued or running is 409 '
-    '{"detail": "Generation 3 is still running."} and is kept.'
+    '{"detail": "Generation 3 is still running."} and is kept.',
+    'DELETE /generations/{generation_id}는 {"id": ..., "status": "deleted"}로 응답하고, 그 '
+    "생성은 사라집니다(GET이 404로 응답합니다). 알 수 없는 id는 404 "
+    '{"detail": "Generation 41 not found."}이고, 아직 대기 중이거나 실행 중인 작업은 409 '
+    '{"detail": "Generation 3 is still running."}이며 지워지지 않고 남습니다.',
 )
 
 
@@ -203,7 +239,11 @@ class Delete(Store):
             del self.rows[generation_id]
         after = self.api.get(f"/generations/{generation_id}")
         if generation_id in self.rows:
-            self.api.expect(after, 200, hint=f"Generation {generation_id} must still be stored.")
+            kept = message(
+                f"Generation {generation_id} must still be stored.",
+                f"{generation_id}번 생성은 아직 저장되어 있어야 합니다.",
+            )
+            self.api.expect(after, 200, hint=kept)
         else:
             missing = {"detail": f"Generation {generation_id} not found."}
             self.api.expect(after, 404, missing, hint=DELETE_RULE)
@@ -214,10 +254,14 @@ def test_delete_matches_a_model_of_the_store() -> None:
     run_state_machine_as_test(Delete, settings=half_the_runs())
 
 
-SLOTS_RULE = (
+SLOTS_RULE = message(
     'GET /stats/slots answers one entry per slot in use, in slot order: {"slot": its number, '
     '"prompt_tokens": ..., "generated_tokens": ...}; [] when idle. `slot` is the slot\'s '
-    "number, not a position in a list of the busy ones."
+    "number, not a position in a list of the busy ones.",
+    "GET /stats/slots는 사용 중인 슬롯마다 항목 하나씩, 슬롯 순서대로 "
+    '{"slot": 슬롯 번호, "prompt_tokens": ..., "generated_tokens": ...}를 응답합니다. 한가할 '
+    "때는 []입니다. `slot`은 슬롯 자체의 번호이지, 사용 중인 슬롯만 모은 목록에서의 위치가 "
+    "아닙니다.",
 )
 
 
@@ -227,7 +271,10 @@ def test_slots_show_what_each_slot_holds() -> None:
     host = shared()
     host.call("close_gate")
     jobs = [api.post("/jobs", json={"prompt": "ab", "max_new_tokens": 100}).json()["id"]]
-    wait_for(lambda: host.call("wait_entered", 1), "the first job to reach the model")
+    wait_for(
+        lambda: host.call("wait_entered", 1),
+        message("the first job to reach the model", "첫 작업이 모델에 닿기"),
+    )
     first = api.get("/stats/slots")
     for prompt, tokens in (("cde", 3), ("f", 100)):  # "cde" ends first
         jobs.append(
@@ -242,11 +289,24 @@ def test_slots_show_what_each_slot_holds() -> None:
     gap = [s for s in seen if isinstance(s, list) and len(s) == 2]
     shown = [(entry.get("slot"), entry.get("prompt_tokens")) for entry in (gap or [[]])[0]]
     if not full or [(e["slot"], e["prompt_tokens"]) for e in full[0]] != [(0, 2), (1, 3), (2, 1)]:
-        api.fail(SLOTS_RULE, expected="three slots in use at once: 0, 1, 2", got=f"{seen[:5]}")
+        api.fail(
+            SLOTS_RULE,
+            expected=message(
+                "three slots in use at once: 0, 1, 2", "동시에 사용 중인 슬롯 세 개: 0, 1, 2"
+            ),
+            got=f"{seen[:5]}",
+        )
     if shown != [(0, 2), (2, 1)]:
         api.fail(
-            SLOTS_RULE + " The job in slot 1 ended first: slots 0 and 2 stay in use.",
-            expected="[(0, 2), (2, 1)] as (slot, prompt_tokens)",
+            SLOTS_RULE
+            + message(
+                " The job in slot 1 ended first: slots 0 and 2 stay in use.",
+                " 1번 슬롯의 작업이 먼저 끝났으므로 0번과 2번 슬롯은 계속 사용 중입니다.",
+            ),
+            expected=message(
+                "[(0, 2), (2, 1)] as (slot, prompt_tokens)",
+                "(slot, prompt_tokens) 쌍으로 [(0, 2), (2, 1)]",
+            ),
             got=f"{shown}",
         )
 
@@ -259,7 +319,7 @@ def watch_slots(api: Api, jobs: dict[int, int]) -> list[Any]:
         seen.append(api.client.get("/stats/slots").json())
         return all(status_of(api, job) not in IN_FLIGHT for job in jobs)
 
-    wait_for(all_done, "the jobs to end")
+    wait_for(all_done, message("the jobs to end", "작업들이 모두 끝나기"))
     return seen
 
 
@@ -272,42 +332,81 @@ def test_slots_are_consistent_under_load(engine: str) -> None:
     jobs: dict[int, int] = {}
     for length in lengths:
         answer = api.post("/jobs", json={"prompt": "x" * length, "max_new_tokens": budget[length]})
-        api.expect(answer, 202, hint="POST /jobs (given code).")
+        api.expect(
+            answer, 202, hint=message("POST /jobs (given code).", "POST /jobs (주어진 코드).")
+        )
         jobs[answer.json()["id"]] = length
     seen = watch_slots(api, jobs)
     slot_of: dict[int, int] = {}
     generated: dict[int, int] = {}
     for snapshot in seen:
         if not isinstance(snapshot, list):
-            api.fail(SLOTS_RULE, expected="a list", got=str(snapshot)[:300])
+            api.fail(SLOTS_RULE, expected=message("a list", "리스트"), got=str(snapshot)[:300])
         slots = [entry.get("slot") for entry in snapshot]
         if slots != sorted(set(slots)) or any(not 0 <= s < 3 for s in slots):
             api.fail(
-                SLOTS_RULE, expected="distinct slot numbers 0 to 2, in order", got=f"{snapshot}"
+                SLOTS_RULE,
+                expected=message(
+                    "distinct slot numbers 0 to 2, in order",
+                    "0부터 2까지의 서로 다른 슬롯 번호, 순서대로",
+                ),
+                got=f"{snapshot}",
             )
         for entry in snapshot:
             length, slot, made = entry["prompt_tokens"], entry["slot"], entry["generated_tokens"]
             if length not in budget or not 0 <= made <= budget[length]:
-                api.fail(SLOTS_RULE, expected=f"a job of {lengths} tokens", got=f"{entry}")
-            if slot_of.setdefault(length, slot) != slot:
                 api.fail(
-                    SLOTS_RULE + " A sequence keeps its slot until it ends.",
-                    expected=f"the {length}-token prompt's job always in slot {slot_of[length]}",
-                    got=f"it moved to slot {slot}: {snapshot}",
+                    SLOTS_RULE,
+                    expected=message(
+                        f"a job of {lengths} tokens", f"토큰 수가 {lengths} 가운데 하나인 작업"
+                    ),
+                    got=f"{entry}",
+                )
+            if slot_of.setdefault(length, slot) != slot:
+                first = slot_of[length]
+                api.fail(
+                    SLOTS_RULE
+                    + message(
+                        " A sequence keeps its slot until it ends.",
+                        " 시퀀스는 끝날 때까지 자기 슬롯을 지킵니다.",
+                    ),
+                    expected=message(
+                        f"the {length}-token prompt's job always in slot {first}",
+                        f"토큰 {length}개짜리 프롬프트의 작업이 언제나 {first}번 슬롯에 있음",
+                    ),
+                    got=message(
+                        f"it moved to slot {slot}: {snapshot}",
+                        f"{slot}번 슬롯으로 옮겨 갔습니다: {snapshot}",
+                    ),
                 )
             if made < generated.get(length, 0):
-                api.fail(SLOTS_RULE, expected="generated_tokens that only grow", got=f"{snapshot}")
+                api.fail(
+                    SLOTS_RULE,
+                    expected=message(
+                        "generated_tokens that only grow", "늘어나기만 하는 generated_tokens"
+                    ),
+                    got=f"{snapshot}",
+                )
             generated[length] = made
     if not slot_of:
-        api.fail(SLOTS_RULE, expected="a slot in use while jobs ran", got="always []")
-    api.expect(api.get("/stats/slots"), 200, [], hint="Every job ended: " + SLOTS_RULE)
+        api.fail(
+            SLOTS_RULE,
+            expected=message("a slot in use while jobs ran", "작업이 실행되는 동안 사용 중인 슬롯"),
+            got=message("always []", "언제나 []"),
+        )
+    ended = message("Every job ended: ", "모든 작업이 끝났습니다: ")
+    api.expect(api.get("/stats/slots"), 200, [], hint=ended + SLOTS_RULE)
 
 
-FINISH_RULE = (
+FINISH_RULE = message(
     'GET /stats/finish_reasons answers {"length": ..., "stop": ...}: how many generations the '
     "engine has finished for each reason since it started (the start-up warm-up is one, "
     "ended by its length), whichever route asked for them, with the engine in a thread or in "
-    "a process of its own."
+    "a process of its own.",
+    'GET /stats/finish_reasons는 {"length": ..., "stop": ...}로 응답합니다. 엔진이 시작한 '
+    "뒤로 끝낸 생성의 수를 끝난 이유별로 셉니다(시작할 때의 워밍업도 길이 때문에 끝난 생성 "
+    "하나입니다). 어느 라우트가 요청한 생성이든 모두 세고, 엔진을 스레드에 두든 별도 "
+    "프로세스에 두든 같아야 합니다.",
 )
 requests_strategy = st.lists(
     st.tuples(
@@ -325,16 +424,29 @@ def finish_reason_of(api: Api, route: str, prompt: str, stop: list[str], tokens:
     if route == "/v1/completions":
         body = {"model": "code-gpt-char", "prompt": prompt, "max_tokens": tokens, "stop": stop}
         answer = api.post(route, json={**body, "temperature": 0})
-        api.expect(answer, 200, hint="POST /v1/completions (given code).")
+        api.expect(
+            answer,
+            200,
+            hint=message(
+                "POST /v1/completions (given code).", "POST /v1/completions (주어진 코드)."
+            ),
+        )
         return str(answer.json()["choices"][0]["finish_reason"])
     body = {"prompt": prompt, "max_new_tokens": tokens, "stop": stop, "temperature": 0}
     answer = api.post(route, json=body)
     if route == "/generate":
-        api.expect(answer, 200, hint="POST /generate (given code).")
+        api.expect(
+            answer,
+            200,
+            hint=message("POST /generate (given code).", "POST /generate (주어진 코드)."),
+        )
         return str(answer.json()["finish_reason"])
-    api.expect(answer, 202, hint="POST /jobs (given code).")
+    api.expect(answer, 202, hint=message("POST /jobs (given code).", "POST /jobs (주어진 코드)."))
     job = answer.json()["id"]
-    wait_for(lambda: status_of(api, job) == "done", f"job {job} to be done")
+    wait_for(
+        lambda: status_of(api, job) == "done",
+        message(f"job {job} to be done", f"{job}번 작업이 done이 되기"),
+    )
     return str(api.client.get(f"/generations/{job}").json()["finish_reason"])
 
 

@@ -48,7 +48,8 @@ def sent(response: Response) -> str:
     request = response.request
     line = f"{request.method} {request.target}"
     if request.content:
-        line += f" with the body {request.content.decode(errors='replace')[:300]}"
+        body = request.content.decode(errors="replace")[:300]
+        line += message(f" with the body {body}", f", 본문 {body}")
     return line
 
 
