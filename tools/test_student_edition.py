@@ -318,3 +318,18 @@ def test_grade_speaks_korean_in_the_korean_edition(korean_edition: Path, tmp_pat
     assert "Total:" not in done.stdout and "passed" not in done.stdout
     summary = korean_run(submission, "tools/task_result.py", "--summary")
     assert summary.stdout.startswith("## 점수: 인정되지 않음\n"), summary.stdout
+
+
+def test_a_failing_check_speaks_korean_in_the_korean_edition(
+    korean_edition: Path, tmp_path: Path
+) -> None:
+    submission = tmp_path / "submission"
+    shutil.copytree(korean_edition, submission)
+    done = korean_run(submission, "tools/hint.py", "ch01.ex1", "3")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "가장 먼저 실패한 검사의 메시지:" in done.stdout
+    assert "main.py에 이 dict를 반환하는 GET /about 경로 작동을 추가하세요." in done.stdout
+    assert "  보낸 요청:   GET /about\n" in done.stdout
+    assert '  기대한 응답: 200 {"chapter": "01", "topic": "First steps"}\n' in done.stdout
+    assert "  받은 응답:   404" in done.stdout
+    assert "Add a GET /about" not in done.stdout and "expected:" not in done.stdout
