@@ -77,8 +77,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    entry = outcomes.setdefault(report.nodeid, {"outcome": "passed", "task": None})
+    entry = outcomes.setdefault(report.nodeid, {"outcome": "passed", "task": None, "seconds": 0})
     entry["task"] = dict(report.user_properties).get("task", entry["task"])
+    entry["seconds"] += report.duration  # type: ignore[operator]  # set-up, call and teardown
     if report.failed:
         entry["outcome"] = "failed"
         if variant(folder_of(report.nodeid))["select"] == "reject":

@@ -24,6 +24,8 @@ TOP_LEVEL_FILES = ["requirements.txt", "requirements-07.txt"]
 # Chapters whose modules hold state for the whole process (chapter 07's SQLModel tables are
 # registered once per process): each copy of them gets a pytest process of its own.
 ONE_COPY_PER_PROCESS = {"07_model_serving"}
+# What the test kit imports from tools/: the container engine, and the student's language.
+KIT_NEEDS = ["containers.py", "messages.py"]
 
 
 def prepare(base: Path) -> None:
@@ -31,7 +33,8 @@ def prepare(base: Path) -> None:
     shutil.copy(ROOT / "pyproject.toml", base / "pyproject.toml")
     shutil.copy(ROOT / "tools" / "proof_conftest.py", base / "conftest.py")
     shutil.copytree(ROOT / "tools" / "testkit", base / "tools" / "testkit")
-    shutil.copy(ROOT / "tools" / "containers.py", base / "tools" / "containers.py")
+    for module in KIT_NEEDS:
+        shutil.copy(ROOT / "tools" / module, base / "tools" / module)
 
 
 def write_variant(base: Path, name: str, chapter: str, select: str, **how: Any) -> Path:

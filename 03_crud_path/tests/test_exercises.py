@@ -170,8 +170,20 @@ class ReverseLookup(Store):
         self.find_by_nickname(data)
 
     @rule(data=st.data())
+    def share_a_nickname(self, data: st.DataObject) -> None:
+        """Two new users with one nickname, the later name created first: the order of the
+        answer is the names' order, not the order they were created in."""
+        nickname = data.draw(nicknames, label="nickname")
+        pair = data.draw(st.lists(names(), min_size=2, max_size=2, unique=True), label="names")
+        for name in sorted(pair, reverse=True):
+            self.create(name, nickname)
+        self.find(nickname)
+
+    @rule(data=st.data())
     def find_by_nickname(self, data: st.DataObject) -> None:
-        nickname = data.draw(near(set(self.users.values())), label="nickname")
+        self.find(data.draw(near(set(self.users.values())), label="nickname"))
+
+    def find(self, nickname: str) -> None:
         self.api.expect(
             self.api.get(f"/users/nickname/{segment(nickname)}"),
             200,
