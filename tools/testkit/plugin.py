@@ -46,6 +46,12 @@ settings.register_profile(
     parent=settings.get_profile("course"),
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
+# `make progress` says which tasks pass, not why the others fail: the quick loop, unshrunk.
+settings.register_profile(
+    "course-progress",
+    parent=settings.get_profile("course-quick"),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 settings.load_profile(os.environ.get("COURSE_HYPOTHESIS_PROFILE", "course"))
 # Hypothesis shrinks a failure for up to 300 s; each step here is an HTTP request, so that can
 # be minutes. After 15 s the shortest run found so far is shown: short enough to read.
