@@ -5,7 +5,8 @@ correct answer written differently from the instructor's.
 One set of pytest processes covers every variant (tools/proof_conftest.py chooses the tests of
 each, tools/variant_runs.py writes and runs them):
 
-- the starter of each chapter: every task test fails, every other test passes;
+- the starter of each chapter: every task test fails, every other quick test passes (the
+  checks of the given code that `make grade` counts; the slow ones run on the solution);
 - each task's blocks alone: its tests pass, the other tasks' tests still fail, and the
   OpenAPI snapshot still passes (solving a task never breaks a test that grades no task);
 - each wrong answer in `tests/wrong_solutions/`: at least one test of its task fails;
@@ -67,7 +68,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Outcomes:
     variant_runs.prepare(base)
     rounds = variant_runs.plan_rounds(write_variants(base))
     env = {"COURSE_HYPOTHESIS_PROFILE": "course-no-shrink"}
-    found = variant_runs.run_rounds(base, rounds, env=env, chunk=40)
+    found = variant_runs.run_rounds(base, rounds, env=env, chunk=20)
     return variant_runs.grouped(base, found)
 
 

@@ -62,28 +62,30 @@ Round = tuple[list[str], str]  # variant folders, and the pytest -m expression f
 def plan_rounds(folders: list[Path]) -> list[Round]:
     """The variant folders of each pytest process, and which of their checks run.
 
-    A starter (select "all") runs every check, the slow ones included: the handout must pass
-    them all. Other variants run the quick checks their selection names. A chapter in
+    Every variant runs the quick checks (not the slow ones) its selection names: a starter
+    (select "all") all of them, which are the checks `make grade` counts for the given code;
+    the slow ones run on the full solution in `make test`. A chapter in
     ONE_COPY_PER_PROCESS loads its modules into the test process only for the checks of its
     given code, which only its starter runs: that starter gets a process of its own; its other
-    variants (graded checks over HTTP) share one.
+    variants (graded checks over HTTP) share one (or one per chunk, in `run_rounds`).
     """
     shared: list[str] = []
     heavy: list[str] = []
     starters: list[str] = []
-    alone: list[Round] = []
+    alone: list[list[str]] = []
     for folder in folders:
         settings = json.loads((folder / "variant.json").read_text())
         if settings["select"] == "all" and settings["chapter"] in ONE_COPY_PER_PROCESS:
-            alone.append(([folder.name], ""))
+            alone.append([folder.name])
         elif settings["select"] == "all":
             starters.append(folder.name)
         elif settings["chapter"] in ONE_COPY_PER_PROCESS:
             heavy.append(folder.name)
         else:
             shared.append(folder.name)
-    quick = [(r, "not slow") for r in (shared, heavy) if r]
-    return alone + ([(starters, "")] if starters else []) + quick
+    # The longest first, so that the short ones fill the other cores at the end.
+    groups = [*alone, heavy, starters, shared]
+    return [(group, "not slow") for group in groups if group]
 
 
 def run_rounds(
