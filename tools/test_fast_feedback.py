@@ -1,5 +1,6 @@
 """The student's loop: a hanging test becomes a failure, and `make watch-N` answers a save."""
 
+import ast
 import queue
 import shutil
 import subprocess
@@ -9,6 +10,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import variant_runs  # noqa: E402
+
+del sys.path[0]
 
 
 def test_a_hanging_test_fails_with_its_name(tmp_path: Path) -> None:
@@ -47,6 +52,8 @@ def test_watch_runs_the_checks_again_after_a_save(tmp_path: Path) -> None:
     for name in ("pyproject.toml", "conftest.py"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "tools" / "testkit", tmp_path / "tools" / "testkit")
+    for module in variant_runs.KIT_NEEDS:
+        shutil.copy(ROOT / "tools" / module, tmp_path / "tools" / module)
     command = [sys.executable, str(ROOT / "tools" / "watch.py"), str(chapter)]
     watcher = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue[str] = queue.Queue()
@@ -77,3 +84,18 @@ def test_watch_runs_the_checks_again_after_a_save(tmp_path: Path) -> None:
         watcher.wait(timeout=10)
         if watcher.stdout is not None:
             watcher.stdout.close()
+
+
+def test_a_copy_of_the_test_kit_carries_every_module_it_imports_from_tools() -> None:
+    """The proof, mutation testing and the test above copy tools/testkit and KIT_NEEDS only:
+    what the kit and the chapters' tests import from tools/."""
+    imported = set()
+    sources = [*(ROOT / "tools" / "testkit").glob("*.py"), *ROOT.glob("0*/tests/*.py")]
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    from_tools = {f"{name}.py" for name in imported if (ROOT / "tools" / f"{name}.py").is_file()}
+    assert from_tools == set(variant_runs.KIT_NEEDS)
