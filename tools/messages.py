@@ -406,8 +406,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "help.everything": {"en": "Everything:", "ko": "전체:"},
     "help.test": {
-        "en": "Every check of every chapter (installs all of the above; ~20 min)",
-        "ko": "모든 장의 모든 검사 (위의 패키지를 모두 설치합니다. 약 20분)",
+        "en": "Every check of every chapter (installs all of the above; ~15 min)",
+        "ko": "모든 장의 모든 검사 (위의 패키지를 모두 설치합니다. 약 15분)",
     },
     "help.lint": {
         "en": "Check / fix the style with ruff",
