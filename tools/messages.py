@@ -311,7 +311,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "make.installing_core": {
         "en": "Installing the course's packages into {venv} (first run only)...",
-        "ko": "과정의 패키지를 {venv}에 설치하는 중입니다 (처음 한 번만)...",
+        "ko": "이 과정에서 쓰는 패키지를 {venv}에 설치하는 중입니다 (처음 한 번만)...",
     },
     "make.installing_model": {
         "en": "Installing chapter 07's packages (PyTorch, SQLModel, safetensors) into {venv}...",
@@ -321,9 +321,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "error: make snapshots is for the course's authors: it would accept any change to "
         'what /docs shows. Your operations go under tags=["exercises"], which the snapshot '
         "leaves out; put the given operations back as they were handed out.",
-        "ko": "오류: make snapshots는 과정 제작자용입니다. /docs에 보이는 어떤 변경이든 받아들이게 "
-        '됩니다. 여러분의 경로 작동은 tags=["exercises"]를 붙이며, 스냅숏은 이 태그를 비교하지 '
-        "않습니다. 주어진 경로 작동은 받은 그대로 되돌려 두세요.",
+        "ko": "오류: make snapshots는 과정 제작자용입니다. 이 명령은 /docs에 보이는 내용이 어떻게 "
+        '바뀌었든 모두 받아들입니다. 여러분의 경로 작동에는 tags=["exercises"]가 붙고, 스냅샷은 '
+        "이 태그가 붙은 경로 작동을 빼고 비교합니다. 주어진 경로 작동은 받은 그대로 되돌려 "
+        "두세요.",
     },
     "make.docker_running": {
         "en": "Open http://localhost:{port}/docs  -  logs: make docker-logs  -  "
@@ -338,7 +339,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "help.loop": {
         "en": "Your loop (the first command installs chapters 01-06's packages, about 100 MB):",
-        "ko": "학습 순서 (처음 실행하는 명령이 01-06장의 패키지를 설치합니다, 약 100 MB):",
+        "ko": "자주 쓰는 명령 (처음 실행하는 명령이 01-06장의 패키지 약 100 MB를 설치합니다):",
     },
     "help.chapter": {
         "en": "Serve chapter N with auto-reload; open http://127.0.0.1:8000/docs",
@@ -346,7 +347,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "help.test_n": {
         "en": "Run chapter N's checks (seconds; the slow generated ones are left to make test)",
-        "ko": "N장의 검사를 실행합니다 (몇 초. 느린 생성 검사는 make test가 돌립니다)",
+        "ko": "N장의 검사를 실행합니다 (몇 초. 느린 자동 생성 검사는 make test에서 실행합니다)",
     },
     "help.watch": {
         "en": "Run chapter N's checks on every save; shows the next task",
@@ -358,7 +359,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "help.hint": {
         "en": "A hint for a task, one step more each time",
-        "ko": "과제의 힌트를 보여 줍니다. 실행할 때마다 한 단계씩 더 자세히",
+        "ko": "과제의 힌트를 보여 줍니다. 실행할 때마다 한 단계씩 더 알려 줍니다",
     },
     "help.progress": {
         "en": "Which tasks you solved, and the next one with its hint",
@@ -424,7 +425,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "help.instructors": {"en": "Instructors:", "ko": "강사용:"},
     "help.student_edition": {
         "en": "Write the student edition to DEST=dist/student-edition (LANG=ko: Korean)",
-        "ko": "학생용 판을 DEST=dist/student-edition에 씁니다 (LANG=ko: 한국어판)",
+        "ko": "학생용 에디션을 DEST=dist/student-edition에 만듭니다 (LANG=ko: 한국어판)",
     },
     "help.gradescope": {
         "en": "Write Gradescope's autograder.zip to dist/gradescope/",
@@ -432,15 +433,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "help.grade_class": {
         "en": "Grade every submission in dir with the edition's checks",
-        "ko": "dir 안의 모든 제출물을 학생용 판의 검사로 채점합니다",
+        "ko": "dir 안의 모든 제출물을 학생용 에디션의 검사로 채점합니다",
     },
     "help.mutants": {
         "en": "Mutation testing of the solutions (all chapters or CHAPTER=N; ~15 min)",
-        "ko": "모범 답안의 뮤테이션 테스트 (모든 장 또는 CHAPTER=N. 약 15분)",
+        "ko": "정답 코드의 변이 테스트 (모든 장 또는 CHAPTER=N. 약 15분)",
     },
     "help.snapshots": {
         "en": "Accept a deliberate change to what /docs shows",
-        "ko": "/docs에 보이는 내용을 의도적으로 바꾼 것을 스냅숏에 반영합니다",
+        "ko": "/docs에 보이는 내용을 의도적으로 바꾼 것을 스냅샷에 반영합니다",
     },
     "help.screenshots": {
         "en": "Retake the Swagger UI pictures in the lessons (needs Chromium)",

@@ -91,7 +91,7 @@ def test_ping_handler_is_async() -> None:
             message(
                 f"The /ping handler `{handler.name}` ({handler.file}, line {handler.line}) is "
                 "a plain `def`; write it with `async def`.",
-                f"/ping 핸들러 `{handler.name}`({handler.file} {handler.line}번째 줄)가 "
+                f"/ping 핸들러({handler.file} {handler.line}번째 줄의 `{handler.name}`)가 "
                 "일반 `def`입니다. `async def`로 쓰세요.",
             )
         )
@@ -105,10 +105,10 @@ def test_ping_handler_is_async() -> None:
                 f"loop: {calls} in {handler.file}. While it sleeps, no other request is "
                 "answered: this is the one line the lesson says makes async unsafe "
                 "(`await asyncio.sleep(...)` would wait without blocking).",
-                f"/ping 핸들러 `{handler.name}`는 이벤트 루프를 막는 `async def`입니다: "
-                f"{handler.file}의 {calls}. 이 호출이 잠든 동안에는 다른 요청에 전혀 응답하지 "
-                "못합니다. 레슨이 async를 안전하지 않게 만든다고 한 바로 그 한 줄입니다"
-                "(`await asyncio.sleep(...)`은 막지 않고 기다립니다).",
+                f"/ping 핸들러(`{handler.name}`)는 이벤트 루프를 블로킹하는 `async def`입니다: "
+                f"{handler.file}의 {calls}. 이 호출이 멈춰 있는 동안에는 다른 요청에 전혀 "
+                "응답하지 못합니다. 레슨에서 async를 안전하지 않게 만든다고 한 바로 그 한 "
+                "줄입니다(`await asyncio.sleep(...)`은 블로킹하지 않고 기다립니다).",
             )
         )
 

@@ -81,7 +81,7 @@ class Store(RuleBasedStateMachine):
                 conflict,
                 hint=message(
                     "A taken name is a 409 (given code).",
-                    "이미 있는 이름은 409입니다(주어진 코드).",
+                    "이미 있는 이름이면 409입니다(주어진 코드).",
                 ),
             )
         else:
@@ -159,8 +159,8 @@ class ListEveryone(Store):
             hint=message(
                 "GET /users answers every user stored now, sorted by name as Python's "
                 "sorted() orders strings, and `count`, how many there are.",
-                "GET /users는 지금 저장된 사용자를 모두, Python의 sorted()가 문자열을 정렬하는 "
-                "순서대로 이름순으로 정렬해 응답하고, `count`에 사용자 수를 담습니다.",
+                "GET /users는 지금 저장된 사용자를 모두 이름순(Python의 sorted()가 문자열을 "
+                "정렬하는 순서)으로 정렬해 응답하고, `count`에 사용자 수를 담습니다.",
             ),
         )
 
@@ -217,9 +217,10 @@ class Rename(Store):
             "PUT /users/name/{name}/rename/{new_name}: 404 when `name` is unknown; else 409 "
             "when another user has `new_name`; else the user keeps its nickname under the new "
             "name (renaming a user to its own name changes nothing).",
-            "PUT /users/name/{name}/rename/{new_name}: `name`이 없는 사용자면 404, 아니고 다른 "
-            "사용자가 이미 `new_name`을 쓰고 있으면 409, 그 밖에는 사용자가 별명을 그대로 가진 "
-            "채 새 이름으로 옮겨 갑니다(자기 이름으로 바꾸면 아무것도 바뀌지 않습니다).",
+            "PUT /users/name/{name}/rename/{new_name}: `name`이 없는 사용자면 404, 그렇지 않고 "
+            "다른 사용자가 이미 `new_name`을 쓰고 있으면 409, 둘 다 아니면 사용자가 별명을 "
+            "그대로 가진 채 새 이름으로 옮겨 갑니다(자기 이름으로 바꾸면 아무것도 바뀌지 "
+            "않습니다).",
         )
         if name not in self.users:
             self.api.expect(answer, 404, self.not_found(name), hint=rule_text)

@@ -97,7 +97,7 @@ class Store(RuleBasedStateMachine):
                 conflict,
                 hint=message(
                     "A taken name is a 409 (given code).",
-                    "이미 있는 이름은 409입니다(주어진 코드).",
+                    "이미 있는 이름이면 409입니다(주어진 코드).",
                 ),
             )
         else:

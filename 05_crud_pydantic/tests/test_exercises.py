@@ -136,7 +136,7 @@ class Store(RuleBasedStateMachine):
     def update(self, name: str, nickname: str) -> None:
         answer = self.api.put("/users", json={"name": name, "nickname": nickname})
         if name in self.users:
-            changing = message("Changing a nickname (given code).", "별명 변경(주어진 코드).")
+            changing = message("Changing a nickname (given code).", "별명 수정(주어진 코드).")
             self.api.expect(answer, 200, SUCCESS, hint=changing)
             self.users[name].nickname = nickname
             self.touched = self.users[name].id
@@ -168,7 +168,7 @@ READ_RULE = message(
     '{"detail": "User 7 not found."}. An id is not a position: after a delete they differ.',
     "GET /users/{user_id}는 `id`가 user_id인 저장된 사용자 전체로 응답하고, 없으면 404 "
     '{"detail": "User 7 not found."}로 응답합니다. id는 위치가 아닙니다: 삭제가 한 번만 '
-    "일어나도 둘은 달라집니다.",
+    "일어나도 id와 위치가 어긋납니다.",
 )
 
 

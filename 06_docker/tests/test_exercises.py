@@ -128,7 +128,7 @@ def final_image() -> dockerfile.Stage:
         raise Mismatch(
             message(
                 f"docker build would refuse the Dockerfile: {error}",
-                f"docker build가 이 Dockerfile을 거부합니다: {error}",
+                f"docker build는 이 Dockerfile을 거부할 것입니다: {error}",
             )
         ) from None
 
@@ -147,7 +147,7 @@ def test_image_carries_oci_labels(label: str) -> None:
                 "Dockerfile's last stage (the one the image is made of).\n"
                 f"  expected: a label {label}\n"
                 f"  got:      labels {shown} (comments do not count: Docker skips them)",
-                f'이미지에 {label}="..." 레이블(빈 값이 아닌)이 필요합니다: Dockerfile의 '
+                f'이미지에 빈 값이 아닌 {label}="..." 레이블이 필요합니다: Dockerfile의 '
                 "마지막 스테이지(이미지를 만드는 스테이지)에 LABEL 지시어를 쓰세요.\n"
                 f"  기대한 값: {label} 레이블\n"
                 f"  받은 값:   레이블 {shown} "
@@ -191,7 +191,7 @@ def test_built_image_carries_the_labels(
                 "1.0.0 are needed.\n"
                 f"  got:      {shown}",
                 f"여러분의 Dockerfile을 {engine.name} 엔진으로 빌드한 이미지의 레이블이 "
-                "올바르지 않습니다: org.opencontainers.image.title(빈 값이 아닌)과 "
+                "올바르지 않습니다: 빈 값이 아닌 org.opencontainers.image.title과 "
                 "org.opencontainers.image.version 1.0.0이 필요합니다.\n"
                 f"  받은 값:   {shown}",
             )
@@ -232,7 +232,7 @@ def test_smoke_service_waits_for_a_healthy_api() -> None:
             message(
                 f"smoke runs the same Python image as the API's base, {BASE_IMAGE}, without a "
                 f"build.\n  got: image {image}, build {build}",
-                f"smoke는 빌드 없이, API의 베이스 이미지와 같은 Python 이미지 {BASE_IMAGE}를 "
+                f"smoke는 빌드 없이, API의 베이스 이미지와 같은 Python 이미지({BASE_IMAGE})를 "
                 f"씁니다.\n  받은 값: image {image}, build {build}",
             )
         )
@@ -241,8 +241,8 @@ def test_smoke_service_waits_for_a_healthy_api() -> None:
         raise Mismatch(
             message(
                 f'smoke runs once and stops: leave out restart (or say "no"), not {restart!r}.',
-                f"smoke는 한 번 실행되고 끝나야 합니다: restart를 {restart!r}로 두지 말고, "
-                '빼거나 "no"로 쓰세요.',
+                'smoke는 한 번 실행되고 끝나야 합니다: restart를 빼거나 "no"로 쓰세요'
+                f"(지금 값: {restart!r}).",
             )
         )
 

@@ -95,7 +95,7 @@ class Store(RuleBasedStateMachine):
         got = status_of(self.api, job)
         if got != expected:
             self.api.fail(
-                message("A job (given code).", "작업(job) (주어진 코드)."),
+                message("A job (given code).", "작업(주어진 코드)."),
                 expected=expected,
                 got=str(got),
             )
@@ -135,7 +135,7 @@ class Store(RuleBasedStateMachine):
         if len(self.held) == 1:
             wait_for(
                 lambda: shared().call("wait_entered", 1),
-                message("the job to reach the model", "작업이 모델에 닿기"),
+                message("the job to reach the model", "작업이 모델에 도달하기"),
             )
             wait_for(
                 lambda: status_of(self.api, job) == "running",
@@ -273,7 +273,7 @@ def test_slots_show_what_each_slot_holds() -> None:
     jobs = [api.post("/jobs", json={"prompt": "ab", "max_new_tokens": 100}).json()["id"]]
     wait_for(
         lambda: host.call("wait_entered", 1),
-        message("the first job to reach the model", "첫 작업이 모델에 닿기"),
+        message("the first job to reach the model", "첫 작업이 모델에 도달하기"),
     )
     first = api.get("/stats/slots")
     for prompt, tokens in (("cde", 3), ("f", 100)):  # "cde" ends first
@@ -368,7 +368,7 @@ def test_slots_are_consistent_under_load(engine: str) -> None:
                     SLOTS_RULE
                     + message(
                         " A sequence keeps its slot until it ends.",
-                        " 시퀀스는 끝날 때까지 자기 슬롯을 지킵니다.",
+                        " 시퀀스는 끝날 때까지 같은 슬롯을 차지합니다.",
                     ),
                     expected=message(
                         f"the {length}-token prompt's job always in slot {first}",
@@ -404,9 +404,9 @@ FINISH_RULE = message(
     "ended by its length), whichever route asked for them, with the engine in a thread or in "
     "a process of its own.",
     'GET /stats/finish_reasons는 {"length": ..., "stop": ...}로 응답합니다. 엔진이 시작한 '
-    "뒤로 끝낸 생성의 수를 끝난 이유별로 셉니다(시작할 때의 워밍업도 길이 때문에 끝난 생성 "
-    "하나입니다). 어느 라우트가 요청한 생성이든 모두 세고, 엔진을 스레드에 두든 별도 "
-    "프로세스에 두든 같아야 합니다.",
+    "뒤로 끝낸 생성의 수를 끝난 이유별로 셉니다(시작할 때의 워밍업도 길이 제한(length)으로 "
+    "끝난 생성 하나입니다). 어느 라우트가 요청한 생성이든 모두 세고, 엔진을 스레드에 두든 "
+    "별도 프로세스에 두든 같아야 합니다.",
 )
 requests_strategy = st.lists(
     st.tuples(

@@ -153,7 +153,8 @@ class AppHost:
                 raise HostError(
                     message(
                         f"The app's process ended (did the code call exit() or crash?):\n{tail}",
-                        f"앱의 프로세스가 끝났습니다(코드가 exit()를 불렀거나 죽었나요?):\n{tail}",
+                        "앱의 프로세스가 끝났습니다(코드가 exit()를 호출했거나 앱이 비정상 "
+                        f"종료되었나요?):\n{tail}",
                     )
                 ) from None
             raise HostError(

@@ -136,7 +136,7 @@ class Api:
                 lines.append(
                     message(
                         "The server's error (the app's own traceback):",
-                        "서버의 오류 (앱이 남긴 traceback):",
+                        "서버의 오류(앱이 남긴 트레이스백):",
                     )
                 )
                 lines += ["    " + line for line in errors[-1].splitlines()]

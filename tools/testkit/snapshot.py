@@ -78,11 +78,21 @@ def differences(shown: dict[str, Any], snapshot: dict[str, Any]) -> list[str]:
     lines = []
     for name in sorted(now.keys() - then.keys()):
         lines.append(
-            f"{name} is new, and not tagged exercises. If it is your answer to a task, add the "
-            'tag: tags=["exercises"] in its decorator (and no other tag).'
+            message(
+                f"{name} is new, and not tagged exercises. If it is your answer to a task, add "
+                'the tag: tags=["exercises"] in its decorator (and no other tag).',
+                f"새 경로 작동 {name}에 exercises 태그가 없습니다. 과제의 답이라면 데코레이터에 "
+                'tags=["exercises"]를 붙이세요(다른 태그는 붙이지 마세요).',
+            )
         )
     for name in sorted(then.keys() - now.keys()):
-        lines.append(f"{name} of the given code is gone (or no longer shown): put it back.")
+        lines.append(
+            message(
+                f"{name} of the given code is gone (or no longer shown): put it back.",
+                f"주어진 코드의 경로 작동이 사라졌습니다(또는 더 이상 보이지 않습니다): {name}. "
+                "되돌려 놓으세요.",
+            )
+        )
     for name in sorted(now.keys() & then.keys()):
         if now[name] != then[name]:
             changed = sorted(
@@ -90,14 +100,24 @@ def differences(shown: dict[str, Any], snapshot: dict[str, Any]) -> list[str]:
                 for k in now[name].keys() | then[name].keys()
                 if now[name].get(k) != then[name].get(k)
             )
+            fields = ", ".join(changed)
             lines.append(
-                f"{name} of the given code shows something else now ({', '.join(changed)})."
+                message(
+                    f"{name} of the given code shows something else now ({fields}).",
+                    f"주어진 코드의 경로 작동 {name}의 내용이 바뀌었습니다({fields}).",
+                )
             )
     if not lines:
         changed = sorted(
             k for k in shown.keys() | snapshot.keys() if shown.get(k) != snapshot.get(k)
         )
-        lines.append(f"What /docs shows changed outside the operations ({', '.join(changed)}).")
+        fields = ", ".join(changed)
+        lines.append(
+            message(
+                f"What /docs shows changed outside the operations ({fields}).",
+                f"경로 작동 밖에서 /docs에 보이는 내용이 바뀌었습니다({fields}).",
+            )
+        )
     return lines
 
 
@@ -122,7 +142,7 @@ def check_matches_snapshot(schema: dict[str, Any], snapshot_file: Path) -> None:
     raise Mismatch(
         message(
             "What /docs shows differs from the chapter's snapshot (tests/openapi.json):\n",
-            "/docs에 보이는 내용이 이 장의 스냅숏(tests/openapi.json)과 다릅니다:\n",
+            "/docs에 보이는 내용이 이 장의 스냅샷(tests/openapi.json)과 다릅니다:\n",
         )
         + "\n".join(f"  - {line}" for line in differences(shown, snapshot))
         + f"\n{advice}"

@@ -9,6 +9,8 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from testkit.bilingual import message
+
 METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
 
@@ -41,7 +43,8 @@ def blocking_calls(function: ast.AST) -> tuple[str, ...]:
         called = ast.unparse(node.func)
         module, _, name = called.rpartition(".")
         if (module, name) in BLOCKING or (not module and name == "sleep"):
-            found.append(f"{called}() on line {node.lineno}")
+            line = node.lineno
+            found.append(message(f"{called}() on line {line}", f"{line}번째 줄의 {called}()"))
     return tuple(found)
 
 
