@@ -13,7 +13,7 @@ import messages
 ROOT = Path(__file__).resolve().parents[1]
 COLUMN = 21  # where the descriptions start
 
-SECTIONS: list[tuple[str | None, list[tuple[str, str]]]] = [
+SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "help.loop",
         [
@@ -70,7 +70,7 @@ def lines(language: str, instructors: bool) -> list[str]:
     shown = [messages.say("help.usage", language)]
     sections = SECTIONS + ([("help.instructors", INSTRUCTORS)] if instructors else [])
     for title, targets in sections:
-        shown += ["", messages.say(title, language)] if title else [""]
+        shown += ["", messages.say(title, language)]
         shown += [line(target, key, language) for target, key in targets]
     return shown
 

@@ -56,11 +56,11 @@ def tidy_imports(base: Path) -> None:
     variants.remove_unused_imports(sorted(code))
 
 
-Round = tuple[list[str], str]  # variant folders, and the pytest -m expression for them
+Round = list[str]  # the variant folders of one pytest process
 
 
 def plan_rounds(folders: list[Path]) -> list[Round]:
-    """The variant folders of each pytest process, and which of their checks run.
+    """The variant folders of each pytest process.
 
     Every variant runs the quick checks (not the slow ones) its selection names: a starter
     (select "all") all of them, which are the checks `make grade` counts for the given code;
@@ -72,7 +72,7 @@ def plan_rounds(folders: list[Path]) -> list[Round]:
     shared: list[str] = []
     heavy: list[str] = []
     starters: list[str] = []
-    alone: list[list[str]] = []
+    alone: list[Round] = []
     for folder in folders:
         settings = json.loads((folder / "variant.json").read_text())
         if settings["select"] == "all" and settings["chapter"] in ONE_COPY_PER_PROCESS:
@@ -84,8 +84,7 @@ def plan_rounds(folders: list[Path]) -> list[Round]:
         else:
             shared.append(folder.name)
     # The longest first, so that the short ones fill the other cores at the end.
-    groups = [*alone, heavy, starters, shared]
-    return [(group, "not slow") for group in groups if group]
+    return [group for group in [*alone, heavy, starters, shared] if group]
 
 
 def run_rounds(
@@ -94,17 +93,17 @@ def run_rounds(
     """One pytest process per round (split into `chunk`-sized pieces when given), as many at
     once as there are cores, the longest first; every test's outcome, by node id."""
     if chunk:
-        rounds = [(f[i : i + chunk], m) for f, m in rounds for i in range(0, len(f), chunk)]
+        rounds = [f[i : i + chunk] for f in rounds for i in range(0, len(f), chunk)]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     running: list[tuple[subprocess.Popen[bytes], Path]] = []
     outcomes: dict[str, dict[str, Any]] = {}
-    queue = [(number, round_) for number, round_ in enumerate(rounds) if round_[0]]
+    queue = [(number, folders) for number, folders in enumerate(rounds) if folders]
     while queue or running:
         while queue and len(running) < (cores or 1):
-            number, (folders, selection) = queue.pop(0)
+            number, folders = queue.pop(0)
             report = base / f"outcomes-{number}.json"
             command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-            command += ["--rootdir=.", *(["-m", selection] if selection else []), *folders]
+            command += ["--rootdir=.", "-m", "not slow", *folders]
             environment = {**os.environ, **(env or {}), "PROOF_OUTCOMES": str(report)}
             with (base / f"round-{number}.log").open("wb") as log:
                 process = subprocess.Popen(

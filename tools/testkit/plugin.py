@@ -41,16 +41,13 @@ settings.register_profile(
 settings.register_profile("course-quick", parent=settings.get_profile("course"), max_examples=8)
 # The per-task proof and mutation testing only need to know that a wrong answer fails: the
 # shortest example (Hypothesis' shrinking, seconds per failure) is for a student to read.
+NO_SHRINKING = [Phase.explicit, Phase.reuse, Phase.generate]
 settings.register_profile(
-    "course-no-shrink",
-    parent=settings.get_profile("course"),
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    "course-no-shrink", parent=settings.get_profile("course"), phases=NO_SHRINKING
 )
 # `make progress` says which tasks pass, not why the others fail: the quick loop, unshrunk.
 settings.register_profile(
-    "course-progress",
-    parent=settings.get_profile("course-quick"),
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    "course-progress", parent=settings.get_profile("course-quick"), phases=NO_SHRINKING
 )
 settings.load_profile(os.environ.get("COURSE_HYPOTHESIS_PROFILE", "course"))
 # Hypothesis shrinks a failure for up to 300 s; each step here is an HTTP request, so that can
