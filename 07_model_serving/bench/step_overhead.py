@@ -1,11 +1,12 @@
 """Where a step's time goes, and how close the engine comes to the model's own speed.
 
-For 1, 4, 16 and 32 sequences kept in flight (100 tokens each, temperature 0.8), with the
+For 1, 4, 16 and 64 sequences kept in flight (100 tokens each, temperature 0.8), with the
 engine in a thread and in a process of its own (as the image runs it), this reads the
-engine's own step clock (`Engine.step_times`) and prints, per step: the model's forward passes,
-sampling, and the rest (admitting, scheduling, the listeners, and in a process the news sent to
-the server). It compares the tokens the engine made with raw decode, the model alone stepping
-the same batch size in a loop. Run from the chapter folder: `python -m bench.step_overhead`
+engine's own step clock (`Engine.step_times`) and prints, per step: the model's forward passes
+(and the prefill passes among them), sampling, and the rest (admitting, scheduling, the
+listeners, and in a process the news sent to the server). It compares the tokens the engine
+made with raw decode, the model alone stepping the same batch size in a loop. Run from the
+chapter folder: `python -m bench.step_overhead`
 (`make bench-7` runs it and writes bench/step-overhead-cpu.json).
 """
 
@@ -55,11 +56,13 @@ def keep_in_flight(engine: object, runner: ModelRunner, concurrency: int) -> dic
     steps = after.steps - before.steps
     step = (after.step_s - before.step_s) / steps
     model = (after.model_s - before.model_s) / steps
+    prefill = (after.prefill_s - before.prefill_s) / steps
     sample = (after.sample_s - before.sample_s) / steps
     return {
         "steps": steps,
         "step_us": round(step * 1e6, 1),
         "model_us": round(model * 1e6, 1),
+        "prefill_us": round(prefill * 1e6, 1),
         "sample_us": round(sample * 1e6, 1),
         "other_us": round((step - model - sample) * 1e6, 1),
         "overhead_share": round(1 - model / step, 3),

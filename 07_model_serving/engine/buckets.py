@@ -1,4 +1,5 @@
-"""How many rows a decode step computes: the fewest that keep every row's logits bitwise equal.
+"""How many rows a decode step or a prefill pass computes: the fewest that keep every row's
+logits bitwise equal.
 
 A step decodes a prefix of the slots, the *bucket*: the smallest allowed size that holds every
 running sequence. Computing 4 rows costs far less than 32, but a matrix product may add in
@@ -11,6 +12,10 @@ of 4 and up agree and 1 to 3 do not; a size that disagrees is never used.
 It also checks that a row's logits do not depend on its slot: the same sequence in the first
 and in the last slot must give the same bits. A setting that breaks this (on some machines,
 several PyTorch threads split the rows between them) stops the start with a clear message.
+
+A prefill pass packs the chunks of several prompts one after the other, padded to a multiple of
+8 rows; the same proof keeps the lengths whose prompts come out (logits, keys and values) as in
+the longest pass, so a prompt prefilled beside others gets the bits it gets alone.
 """
 
 from typing import Protocol
@@ -18,6 +23,11 @@ from typing import Protocol
 import torch
 from torch import Tensor
 
+from model import KVCache
+from model.gpt import GPT, PREFILL_CHUNK, Chunk
+
+PREFILL_STEP = 8  # a prefill pass's rows are a multiple of this
+PROBE_LENGTHS = [3, 29, 11, 32, 7, 21, 14, 5, 26, 17, 9, 31]  # the prefill probe's prompts
 PROBE_PROMPTS = ["def ", "import os\n", "class A:\n    ", "for i in range(", "x = ", "# "]
 
 
@@ -29,8 +39,11 @@ class Runner(Protocol):
     slots: int
     tokenizer: "Tokenizer"
     cache: "Cache"
+    model: GPT
+    device: torch.device
+    dtype: torch.dtype
 
-    def prefill(self, slot: int, ids: list[int]) -> Tensor: ...
+    def prefill(self, prompts: list[tuple[int, list[int]]]) -> Tensor: ...
 
     def decode(self, tokens: list[int], positions: list[int]) -> Tensor: ...
 
@@ -53,15 +66,52 @@ def candidates(slots: int) -> list[int]:
     return [*sizes, slots]
 
 
+def prefill_candidates(most: int) -> list[int]:
+    """Multiples of PREFILL_STEP below `most`, and `most` itself."""
+    return [*range(PREFILL_STEP, most, PREFILL_STEP), most]
+
+
+def probe_prefill(runner: Runner, most: int) -> list[int]:
+    """The prefill pass lengths (rows) whose prompts get bitwise what the longest pass gives
+    them: the logits after their last token, and the keys and values left in their slots (the
+    longest always). Each length packs as many of the probe's prompts as it holds."""
+    text = runner.tokenizer.encode("".join(PROBE_PROMPTS) * 64)
+    prompts, taken = [], 0
+    while sum(map(len, prompts)) < most:
+        length = min(PROBE_LENGTHS[len(prompts) % len(PROBE_LENGTHS)], PREFILL_CHUNK, most)
+        prompts.append(text[taken : taken + length])
+        taken += length
+
+    def run(rows: int) -> tuple[int, Tensor, KVCache]:
+        count = 1
+        while count < len(prompts) and sum(map(len, prompts[: count + 1])) <= rows:
+            count += 1
+        cache = KVCache(runner.model.config, len(prompts), runner.device, runner.dtype)
+        chunks = [Chunk(ids, slot, 0) for slot, ids in enumerate(prompts[:count])]
+        return count, runner.model.prefill(chunks, cache, rows), cache
+
+    _, full, full_cache = run(most)
+    kept = []
+    for rows in prefill_candidates(most):
+        count, logits, cache = run(rows)
+        same = torch.equal(logits, full[:count]) and all(
+            torch.equal(part[:, slot, :, : len(ids)], whole[:, slot, :, : len(ids)])
+            for part, whole in ((cache.keys, full_cache.keys), (cache.values, full_cache.values))
+            for slot, ids in enumerate(prompts[:count])
+        )
+        if same:
+            kept.append(rows)
+    return kept
+
+
 def _prefill_every_slot(runner: Runner) -> list[int]:
     """A prompt in every slot, the same one in the first and the last; the prompts' lengths."""
-    lengths = []
+    prompts = []
     for slot in range(runner.slots):
         prompt = PROBE_PROMPTS[0 if slot in (0, runner.slots - 1) else slot % len(PROBE_PROMPTS)]
-        ids = runner.tokenizer.encode(prompt)
-        runner.prefill(slot, ids)
-        lengths.append(len(ids))
-    return lengths
+        prompts.append((slot, runner.tokenizer.encode(prompt)))
+    runner.prefill(prompts)
+    return [len(ids) for _, ids in prompts]
 
 
 def probe(runner: Runner) -> list[int]:

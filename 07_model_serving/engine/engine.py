@@ -1,7 +1,8 @@
 """Continuous batching: one thread owns the model and advances every running sequence together.
 
 Each step of the loop:
-1. admit waiting sequences into free slots, and prefill each prompt once (filling its cache),
+1. admit waiting sequences into free slots, and prefill their prompts once (filling their
+   slots), together, in as few passes as the proven pass lengths allow (engine/buckets.py),
    at most a context's worth of prompt tokens per step, so that a burst of new prompts never
    stalls the running sequences for long;
 2. run ONE decode forward pass for the running sequences (the fewest slots, from the first,
@@ -40,6 +41,7 @@ from model import sample_tokens, token_logprob
 
 logger = logging.getLogger("chapter07.engine")
 RECENT_STEPS = 200
+GREEDY = SamplingParams(temperature=0)  # what a row that no sequence holds samples with
 
 
 class EngineStopped(Exception):
@@ -68,6 +70,7 @@ class StepTimes:
     steps: int = 0
     step_s: float = 0.0  # whole steps: admit, prefill, decode, sample, answer, send the news
     model_s: float = 0.0  # inside the model's forward passes (prefill and decode)
+    prefill_s: float = 0.0  # ... of which prefill passes
     sample_s: float = 0.0  # picking the tokens from the logits
 
 
@@ -99,6 +102,7 @@ class Engine:
         self._drafted = 0
         self._accepted = 0
         self._times = StepTimes()
+        self._characters = [runner.tokenizer.decode([i]) for i in range(len(runner.tokenizer))]
         # BEGIN SOLUTION ch07.ex4: a count of finished sequences per finish reason
         self._finish_reasons: Counter[str] = Counter()
         # END SOLUTION
@@ -199,8 +203,7 @@ class Engine:
                 admitted = self.scheduler.admit(budget=self.runner.context)
             started = time.perf_counter()
             try:
-                for sequence in admitted:
-                    self._prefill(sequence)
+                self._prefill(admitted)
                 self._decode()
             except Exception as error:  # a bug here must not kill the engine: fail, go on
                 logger.exception("The engine's step failed; its running requests get the error")
@@ -216,24 +219,39 @@ class Engine:
         if self._on_step is not None:
             self._on_step()
 
-    def _prefill(self, sequence: Sequence) -> None:
-        sequence.admitted_at = time.perf_counter()
-        self._notify(sequence, "", False)  # it has a slot: it is running
-        try:
-            if sequence.params.regex is not None:
-                vocabulary = self.runner.tokenizer.vocab
-                sequence.automaton = automaton(sequence.params.regex, vocabulary)
-                sequence.state = sequence.automaton.initial
-            with self._timed("model_s"):
+    def _prefill(self, admitted: list[Sequence]) -> None:
+        ready = []
+        for sequence in admitted:
+            sequence.admitted_at = time.perf_counter()
+            self._notify(sequence, "", False)  # it has a slot: it is running
+            try:
+                if sequence.params.regex is not None:
+                    vocabulary = self.runner.tokenizer.vocab
+                    sequence.automaton = automaton(sequence.params.regex, vocabulary)
+                    sequence.state = sequence.automaton.initial
                 if sequence.params.prompt_logprobs is not None:
-                    self._score_prompt(sequence, sequence.params.prompt_logprobs)
-                logits = self.runner.prefill(sequence.slot, sequence.prompt_ids)
-            token = self._sample(logits[None, :], [(sequence, 0, sequence.state)])[0]
-        except Exception as error:
-            logger.exception("The model failed on a prompt; that request gets the error")
-            self._fail(sequence, error)
+                    with self._timed("model_s"):
+                        self._score_prompt(sequence, sequence.params.prompt_logprobs)
+            except Exception as error:
+                logger.exception("A prompt could not be prepared; that request gets the error")
+                self._fail(sequence, error)
+                continue
+            ready.append(sequence)
+        if not ready:
             return
-        self._advance(sequence, token, logits)
+        try:
+            with self._timed("model_s"), self._timed("prefill_s"):
+                logits = self.runner.prefill([(s.slot, s.prompt_ids) for s in ready])
+            tokens = self._sample(logits, [(s, 0, s.state) for s in ready])
+        except Exception as error:
+            logger.exception(
+                "The model failed on a prefill; its %d requests get the error", len(ready)
+            )
+            for sequence in ready:
+                self._fail(sequence, error)
+            return
+        for sequence, token, row in zip(ready, tokens, logits, strict=True):
+            self._advance(sequence, token, row)
 
     def _score_prompt(self, sequence: Sequence, top: int) -> None:
         """Each prompt token's log-probability after the ones before it (OpenAI's `echo` with
@@ -289,11 +307,15 @@ class Engine:
             for sequence in running:
                 self._fail(sequence, error)
             return
-        generated = self._generated
+        generated, drafted, accepted = self._generated, 0, 0
         for sequence, chain in chains.items():
-            self._keep(sequence, drafts.get(sequence, []), [(picked[i], logits[i]) for i in chain])
+            draft = drafts.get(sequence, [])
+            drafted += len(draft)
+            accepted += self._keep(sequence, draft, [(picked[i], logits[i]) for i in chain])
         with self._lock:
             self._recent.append((time.monotonic(), len(running), self._generated - generated))
+            self._drafted += drafted
+            self._accepted += accepted
 
     def _draft(self, running: list[Sequence], free_rows: int) -> dict[Sequence, list[int]]:
         """Guesses for the sequences (engine/speculation.py), as many as the free rows hold:
@@ -338,9 +360,10 @@ class Engine:
 
     def _keep(
         self, sequence: Sequence, draft: list[int], picks: list[tuple[int, torch.Tensor]]
-    ) -> None:
+    ) -> int:
         """Take the sequence's own pick, then each guess's pick while the guess before it was
-        what the model picked: exactly the tokens that steps without guesses would have given."""
+        what the model picked: exactly the tokens that steps without guesses would have given.
+        How many guesses were kept that saved a step."""
         accepted = 0
         for depth, (token, logits) in enumerate(picks):
             self._advance(sequence, token, logits)
@@ -349,9 +372,7 @@ class Engine:
             if sequence.finish_reason is not None or sequence.cancelled.is_set():
                 break  # it ended on this token: the guess saved no step
             accepted += 1
-        with self._lock:
-            self._drafted += len(draft)
-            self._accepted += accepted
+        return accepted
 
     @contextlib.contextmanager
     def _timed(self, part: str) -> Iterator[None]:
@@ -375,24 +396,20 @@ class Engine:
             for i, (sequence, _, state) in constrained:
                 allowed = sequence.automaton.allowed(state)  # type: ignore[union-attr]
                 logits[i].masked_fill_(~allowed, float("-inf"))
-        params = [row[0].params if row else SamplingParams(temperature=0) for row in rows]
+        params = [row[0].params if row else GREEDY for row in rows]
+        columns = [p.temperature for p in params] + [p.top_k or vocabulary for p in params]
+        columns += [p.top_p for p in params]
         # A guess's row uses the number its token would get: the same pick as without guesses.
-        uniform = [row[0].uniform(row[1]) if row else 0.0 for row in rows]
-        tokens = sample_tokens(
-            logits,
-            torch.tensor([p.temperature for p in params]),
-            torch.tensor([p.top_k or vocabulary for p in params]),
-            torch.tensor([p.top_p for p in params]),
-            torch.tensor(uniform),
-        )
-        return tokens.tolist()
+        columns += [row[0].uniform(row[1]) if row else 0.0 for row in rows]
+        temperature, top_k, top_p, uniform = torch.tensor(columns).view(4, len(rows))
+        return sample_tokens(logits, temperature, top_k, top_p, uniform).tolist()
 
     def _advance(self, sequence: Sequence, token: int, logits: torch.Tensor) -> None:
         if sequence.params.logprobs is not None:
             with self._timed("sample_s"):
                 entry = self._token_logprob(logits, token, sequence.params.logprobs)
                 sequence.logprobs.append(entry)
-        char = self.runner.tokenizer.decode([token])
+        char = self._characters[token]
         sequence.spend_uniform()
         sequence.append(token, char, self.runner.context)
         if sequence.automaton is not None:

@@ -5,6 +5,7 @@ through the app factory; anything with these attributes and methods will do.
 """
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -14,6 +15,7 @@ from engine import buckets
 from engine.prefix_cache import PrefixCache
 from model import CharTokenizer, KVCache, ModelCard, load_checkpoint
 from model.checkpoint import CheckpointError
+from model.gpt import PREFILL_CHUNK, Chunk
 
 PROVEN: dict[tuple[object, ...], list[int]] = {}  # the buckets probed in this process
 
@@ -60,12 +62,21 @@ class ModelRunner:
         """The batch sizes a decode step may use (engine/buckets.py), proven on first use:
         once per process for these weights on this device, dtype, slot and thread count (an
         app built again in the same process, as the tests build hundreds, reuses the proof)."""
+        return self._proven("decode", buckets.probe)
+
+    @functools.cached_property
+    def prefill_buckets(self) -> list[int]:
+        """The lengths (rows) a prefill pass may have, proven the same way; the longest is one
+        context, the most prompt tokens the engine admits in a step."""
+        return self._proven("prefill", lambda runner: buckets.probe_prefill(runner, self.context))
+
+    def _proven(self, kind: str, probe: Callable[["ModelRunner"], list[int]]) -> list[int]:
         file = self.weights.stat()
-        key = (str(self.weights), file.st_size, file.st_mtime_ns, str(self.device))
+        key = (kind, str(self.weights), file.st_size, file.st_mtime_ns, str(self.device))
         key += (str(self.dtype), self.slots, torch.get_num_threads())
         if key not in PROVEN:
             try:
-                PROVEN[key] = buckets.probe(self)
+                PROVEN[key] = probe(self)
             except buckets.NotInvariant as error:
                 raise ModelLoadError(str(error)) from None
         return PROVEN[key]
@@ -78,14 +89,31 @@ class ModelRunner:
     def context(self) -> int:
         return self.model.config.block_size
 
-    def prefill(self, slot: int, ids: list[int]) -> Tensor:
-        """Fill `slot` with the prompt (its cached start copied, the rest computed); the next
-        token's logits (float32, on the CPU)."""
-        tensor = torch.tensor(ids, dtype=torch.long, device=self.device)
-        start = self.prefix_cache.restore(ids, self.cache, slot)
-        logits = self.model.prefill(tensor, self.cache, slot, start)
-        self.prefix_cache.store(ids, self.cache, slot)
-        return logits.float().cpu()
+    def prefill(self, prompts: list[tuple[int, list[int]]]) -> Tensor:
+        """Fill each (slot, prompt ids) with its prompt (its cached start copied, the rest
+        computed), in as few passes as the proven lengths allow: each pass takes the next chunk
+        of every prompt it holds. The next token's logits for each prompt (prompts x
+        vocabulary, float32, on the CPU)."""
+        done = [self.prefix_cache.restore(ids, self.cache, slot) for slot, ids in prompts]
+        logits: list[Tensor | None] = [None] * len(prompts)
+        most = self.prefill_buckets[-1]
+        while pending := [i for i, (_, ids) in enumerate(prompts) if done[i] < len(ids)]:
+            chunks, rows = [], 0
+            for i in pending:
+                slot, ids = prompts[i]
+                chunk = Chunk(ids[done[i] : done[i] + PREFILL_CHUNK], slot, done[i])
+                if chunks and rows + len(chunk.ids) > most:
+                    break
+                chunks.append(chunk)
+                rows += len(chunk.ids)
+            out = self.model.prefill(chunks, self.cache, buckets.bucket(self.prefill_buckets, rows))
+            for i, chunk, row in zip(pending, chunks, out, strict=False):
+                done[i] += len(chunk.ids)
+                if done[i] == len(prompts[i][1]):
+                    logits[i] = row
+        for slot, ids in prompts:
+            self.prefix_cache.store(ids, self.cache, slot)
+        return torch.stack(logits).float().cpu()  # type: ignore[arg-type]
 
     def prompt_logits(self, ids: list[int]) -> Tensor:
         """Logits after every prompt token (len(ids) x vocabulary, float32, on the CPU), from a

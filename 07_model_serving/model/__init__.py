@@ -6,15 +6,17 @@ without touching the service, as long as these names keep their meaning.
 
 from model.chat_template import ChatTemplate
 from model.checkpoint import ModelCard, load_checkpoint, save_checkpoint
-from model.gpt import GPT, GPTConfig
+from model.gpt import GPT, PREFILL_CHUNK, Chunk, GPTConfig
 from model.kv_cache import KVCache
 from model.sampling import next_token_logits, sample_tokens, token_logprob
 from model.tokenizer import CharTokenizer
 
 __all__ = [
     "GPT",
+    "PREFILL_CHUNK",
     "CharTokenizer",
     "ChatTemplate",
+    "Chunk",
     "GPTConfig",
     "KVCache",
     "ModelCard",

@@ -1,8 +1,8 @@
 """A decoder-only transformer (GPT), small enough to train on a laptop CPU.
 
 `forward` reads whole sequences (training, and generation without a cache). `prefill` and
-`decode` generate with a KV cache (`kv_cache.py`): the prompt once (in chunks), then one
-token per step.
+`decode` generate with a KV cache (`kv_cache.py`): the prompt once (in chunks, several prompts'
+chunks in one pass), then one token per step.
 """
 
 from __future__ import annotations
@@ -18,10 +18,35 @@ if TYPE_CHECKING:
     from model.kv_cache import KVCache
 
 
-# Prompt positions per prefill pass, and the prefix cache's block size. Each pass costs about as
-# much as a decode step (1.8 ms on the CPU here), so fewer, longer passes prefill faster: a 97-token
-# prompt took 12.5 ms in passes of 16, 8.4 ms in passes of 32, 4.4 ms in one pass (measured).
+# The most positions of one prompt in a prefill pass, and the prefix cache's block size. A prompt
+# is prefilled in chunks that start at multiples of it, so a position's keys and values are
+# computed the same way, bit for bit, in every prompt that shares what comes before it.
 PREFILL_CHUNK = 32
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Part of one prompt for a prefill pass: `ids` (at most PREFILL_CHUNK of them) at positions
+    `start`, `start` + 1, ... of cache slot `slot` (`start` a multiple of PREFILL_CHUNK, and the
+    positions before it already in the slot)."""
+
+    ids: list[int]
+    slot: int
+    start: int
+
+
+@dataclass(frozen=True)
+class PrefillLayout:
+    """Where a pass's rows go: the real rows (every chunk's tokens, one after the other) come
+    first, padding rows after them; attention sees each chunk as a row of a (chunk, position)
+    grid, PREFILL_CHUNK positions wide, so that its shape never depends on the other chunks."""
+
+    slots: Tensor  # (chunks,): each chunk's slot
+    row_slots: Tensor  # (real rows,): the slot of each real row
+    positions: Tensor  # (real rows,): its position in that slot
+    grid: Tensor  # (real rows,): its place in the flattened (chunk, PREFILL_CHUNK) grid
+    visible: Tensor  # (chunks, 1, PREFILL_CHUNK, context): what each grid place attends to
+    last: Tensor  # (chunks,): the row of each chunk's last token
 
 
 @dataclass(frozen=True)
@@ -66,17 +91,26 @@ class CausalSelfAttention(nn.Module):
             F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=dropout)
         )
 
-    def extend(self, x: Tensor, keys: Tensor, values: Tensor, start: int) -> Tensor:
-        """Positions `start`... of one sequence (batch 1): each attends to the slot's cached
-        positions before `start` and to the new ones up to itself; their keys and values join
-        the slot."""
-        q, k, v = self.heads(x)
-        end = start + x.shape[1]
-        keys[:, start:end] = k[0]
-        values[:, start:end] = v[0]
-        visible = torch.ones(x.shape[1], end, dtype=torch.bool, device=x.device).tril(start)
-        cached_k, cached_v = keys[None, :, :end], values[None, :, :end]
-        return self.merge(F.scaled_dot_product_attention(q, cached_k, cached_v, attn_mask=visible))
+    def prefill(self, x: Tensor, keys: Tensor, values: Tensor, layout: PrefillLayout) -> Tensor:
+        """A prefill pass's rows (rows x channels: real rows, then padding): each real row's key
+        and value go to its slot; each attends to its slot's positions up to its own."""
+        rows, channels = x.shape
+        real, head = layout.positions.shape[0], channels // self.n_head
+        q, k, v = (t[:real].view(real, self.n_head, head) for t in self.qkv(x).split(channels, 1))
+        keys[layout.row_slots, :, layout.positions] = k
+        values[layout.row_slots, :, layout.positions] = v
+        chunks = layout.slots.shape[0]
+        grid = q.new_zeros(chunks * PREFILL_CHUNK, self.n_head, head)
+        grid[layout.grid] = q
+        queries = grid.view(chunks, PREFILL_CHUNK, self.n_head, head).transpose(1, 2)
+        cached_k, cached_v = (
+            keys.index_select(0, layout.slots),
+            values.index_select(0, layout.slots),
+        )
+        y = F.scaled_dot_product_attention(queries, cached_k, cached_v, attn_mask=layout.visible)
+        out = x.new_zeros(rows, channels)
+        out[:real] = y.transpose(1, 2).reshape(chunks * PREFILL_CHUNK, channels)[layout.grid]
+        return self.proj(out)
 
     def decode(
         self,
@@ -119,8 +153,8 @@ class Block(nn.Module):
         x = x + self.attn(self.ln1(x))
         return x + self.mlp(self.ln2(x))
 
-    def extend(self, x: Tensor, keys: Tensor, values: Tensor, start: int) -> Tensor:
-        x = x + self.attn.extend(self.ln1(x), keys, values, start)
+    def prefill(self, x: Tensor, keys: Tensor, values: Tensor, layout: PrefillLayout) -> Tensor:
+        x = x + self.attn.prefill(self.ln1(x), keys, values, layout)
         return x + self.mlp(self.ln2(x))
 
     def decode(
@@ -176,28 +210,58 @@ class GPT(nn.Module):
         return logits, loss
 
     @torch.inference_mode()
-    def prefill(self, ids: Tensor, cache: KVCache, slot: int, start: int = 0) -> Tensor:
-        """Run a prompt (1-D ids) once, fill `slot` of the cache; the next token's logits.
+    def prefill(self, chunks: list[Chunk], cache: KVCache, rows: int) -> Tensor:
+        """One pass over chunks of several prompts (one chunk per slot), `rows` rows long (at
+        least their tokens; the rest is padding): their keys and values go to their slots, and
+        the logits after each chunk's last token come back (chunks x vocabulary).
 
-        Positions before `start` (a multiple of PREFILL_CHUNK) are in the slot already (the
-        prefix cache put them there). The rest runs in chunks of PREFILL_CHUNK positions that
-        start at multiples of it, so a position's keys and values are computed the same way,
-        bit for bit, in every prompt that shares what comes before it: reusing them from
-        another prompt gives exactly what computing them would."""
-        length = ids.shape[0]
-        if length > self.config.block_size:
-            raise ValueError(
-                f"sequence of {length} exceeds the context of {self.config.block_size}"
-            )
-        if start % PREFILL_CHUNK or not 0 <= start < length:
-            raise ValueError(f"start {start} is not a chunk boundary before the prompt's end")
-        for begin in range(start, length, PREFILL_CHUNK):
-            chunk = ids[begin : begin + PREFILL_CHUNK]
-            positions = torch.arange(begin, begin + chunk.shape[0], device=ids.device)
-            x = (self.token_embedding(chunk) + self.position_embedding(positions)).unsqueeze(0)
-            for layer, block in enumerate(self.blocks):
-                x = block.extend(x, cache.keys[layer, slot], cache.values[layer, slot], begin)
-        return self.lm_head(self.ln_f(x[0, -1]))
+        The engine picks `rows` (engine/buckets.py): a row's arithmetic is the same in every
+        pass of a proven length, so a prompt's keys, values and logits do not depend on the
+        prompts it was prefilled with."""
+        layout = self._layout(chunks, rows)
+        device = cache.keys.device
+        ids = [token for chunk in chunks for token in chunk.ids]
+        tokens = torch.zeros(rows, dtype=torch.long, device=device)
+        positions = torch.zeros(rows, dtype=torch.long, device=device)
+        tokens[: len(ids)] = torch.tensor(ids, device=device)
+        positions[: len(ids)] = layout.positions
+        x = self.token_embedding(tokens) + self.position_embedding(positions)
+        for layer, block in enumerate(self.blocks):
+            x = block.prefill(x, cache.keys[layer], cache.values[layer], layout)
+        return self.lm_head(self.ln_f(x))[layout.last]
+
+    def _layout(self, chunks: list[Chunk], rows: int) -> PrefillLayout:
+        device = self.lm_head.weight.device
+        real = sum(len(chunk.ids) for chunk in chunks)
+        if not chunks or real > rows:
+            raise ValueError(f"a pass of {rows} rows cannot hold {real} tokens")
+        if len({chunk.slot for chunk in chunks}) < len(chunks):
+            raise ValueError("a pass holds at most one chunk per slot")
+        row_slots, positions, grid, last = [], [], [], []
+        for index, chunk in enumerate(chunks):
+            end = chunk.start + len(chunk.ids)
+            if end > self.config.block_size:
+                raise ValueError(
+                    f"sequence of {end} exceeds the context of {self.config.block_size}"
+                )
+            if chunk.start % PREFILL_CHUNK or not 0 < len(chunk.ids) <= PREFILL_CHUNK:
+                raise ValueError(f"a chunk of {len(chunk.ids)} at {chunk.start} is not a chunk")
+            row_slots += [chunk.slot] * len(chunk.ids)
+            positions += range(chunk.start, end)
+            grid += range(index * PREFILL_CHUNK, index * PREFILL_CHUNK + len(chunk.ids))
+            last.append(len(positions) - 1)
+        starts = torch.tensor([chunk.start for chunk in chunks], device=device)
+        places = starts[:, None] + torch.arange(PREFILL_CHUNK, device=device)[None, :]
+        context = torch.arange(self.config.block_size, device=device)
+        visible = (context[None, None, :] <= places[:, :, None])[:, None]
+        return PrefillLayout(
+            slots=torch.tensor([chunk.slot for chunk in chunks], device=device),
+            row_slots=torch.tensor(row_slots, device=device),
+            positions=torch.tensor(positions, device=device),
+            grid=torch.tensor(grid, device=device),
+            visible=visible,
+            last=torch.tensor(last, device=device),
+        )
 
     @torch.inference_mode()
     def decode(

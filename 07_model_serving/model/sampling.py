@@ -29,18 +29,27 @@ def sample_tokens(
     keeps the `top_k` likeliest tokens, then the fewest whose probabilities add up to `top_p`,
     and `uniform` (one number in [0, 1) per row) picks among them by inverse transform.
     """
-    greedy = logits.argmax(dim=-1)
+    if not temperature.any():
+        return logits.argmax(dim=-1)
+    vocabulary = logits.shape[-1]
     scaled = logits / temperature.clamp(min=1e-6)[:, None]
     probabilities, order = torch.softmax(scaled, dim=-1).sort(dim=-1, descending=True)
-    rank = torch.arange(logits.shape[-1], device=logits.device)[None, :]
-    before = probabilities.cumsum(dim=-1) - probabilities
-    keep = (rank < top_k[:, None]) & ((before < top_p[:, None]) | (rank == 0))
-    cumulative = (probabilities * keep).cumsum(dim=-1)
+    cumulative = probabilities.cumsum(dim=-1)
+    if (top_k < vocabulary).logical_or_(top_p < 1).any():
+        rank = torch.arange(vocabulary, device=logits.device)[None, :]
+        keep = (rank < top_k[:, None]) & (
+            (cumulative - probabilities < top_p[:, None]) | (rank == 0)
+        )
+        cumulative = (probabilities * keep).cumsum(dim=-1)
+        last = keep.sum(dim=-1, keepdim=True) - 1
+    else:  # no row cuts its tail: every token is kept (the same picks, in fewer operations)
+        last = vocabulary - 1
     target = uniform[:, None] * cumulative[:, -1:]
-    last_kept = keep.sum(dim=-1, keepdim=True) - 1
-    picked = torch.minimum(torch.searchsorted(cumulative, target, right=True), last_kept)
+    picked = torch.searchsorted(cumulative, target, right=True).clamp_(max=last)
     sampled = order.gather(-1, picked)[:, 0]
-    return torch.where(temperature == 0, greedy, sampled)
+    if temperature.all():
+        return sampled
+    return torch.where(temperature == 0, logits.argmax(dim=-1), sampled)
 
 
 @torch.inference_mode()

@@ -149,12 +149,12 @@ class ControlledRunner:
     def open_gate(self) -> None:
         self.gate.set()
 
-    def prefill(self, slot: int, ids: list[int]) -> object:
+    def prefill(self, prompts: list[tuple[int, list[int]]]) -> object:
         self.entered.set()
         self.gate.wait(10)
         if self.faults:
             raise self.faults.popleft()
-        return self.real.prefill(slot, ids)
+        return self.real.prefill(prompts)
 
     def decode(
         self, tokens: list[int], positions: list[int], slots: list[int] | None = None

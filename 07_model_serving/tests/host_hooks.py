@@ -36,12 +36,12 @@ class GatedRunner:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
 
-    def prefill(self, slot: int, ids: list[int]) -> Any:
+    def prefill(self, prompts: list[tuple[int, list[int]]]) -> Any:
         self.entered.set()
         self.gate.wait(GATE_TIMEOUT_S)
         if self.faults:
             raise self.faults.popleft()
-        return self.real.prefill(slot, ids)
+        return self.real.prefill(prompts)
 
     def decode(self, tokens: list[int], positions: list[int], slots: Any = None) -> Any:
         time.sleep(self.step_s)

@@ -1,5 +1,6 @@
-"""Decode buckets: only the batch sizes proven bitwise invariant are used, and a row's logits
-are the same bits whoever its neighbours are, wherever it sits, whenever it joined."""
+"""Buckets: only the decode batch sizes and prefill pass lengths proven bitwise invariant are
+used, and a row's logits are the same bits whoever its neighbours are, wherever it sits, whenever
+it joined, and whatever prompts it was prefilled with."""
 
 import threading
 from pathlib import Path
@@ -7,9 +8,12 @@ from types import ModuleType
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "model" / "weights" / "code-gpt.safetensors"
 SLOTS = 16
+VOCABULARY = "\n" + "".join(map(chr, range(32, 127)))
 
 
 @pytest.fixture
@@ -19,12 +23,9 @@ def runner(engine_parts: ModuleType) -> object:
 
 
 def prefill(runner: object, prompts: list[str]) -> list[int]:
-    lengths = []
-    for slot, prompt in enumerate(prompts):
-        ids = runner.tokenizer.encode(prompt)
-        runner.prefill(slot, ids)
-        lengths.append(len(ids))
-    return lengths
+    encoded = [runner.tokenizer.encode(prompt) for prompt in prompts]
+    runner.prefill(list(enumerate(encoded)))
+    return [len(ids) for ids in encoded]
 
 
 def test_the_sizes_kept_are_those_whose_rows_match_the_full_batch(
@@ -55,6 +56,67 @@ def test_a_row_gets_the_same_bits_in_the_first_and_the_second_half_of_a_batch(
     for size in kept:
         if size > SLOTS - 3:
             assert torch.equal(runner.decode(tokens[:size], lengths[:size])[SLOTS - 3], rows[0])
+
+
+def pass_of(chapter: object, runner: object, prompts: list[list[int]], rows: int) -> tuple:
+    """The first chunk of as many `prompts` as `rows` rows hold, in one pass, into a fresh cache
+    (prompt i in slot i): how many went in, their logits, and the cache."""
+    model = chapter("model")
+    count = 1
+    while count < len(prompts) and sum(map(len, prompts[: count + 1])) <= rows:
+        count += 1
+    cache = model.KVCache(runner.model.config, len(prompts), torch.device("cpu"))
+    chunks = [model.Chunk(ids, slot, 0) for slot, ids in enumerate(prompts[:count])]
+    return count, runner.model.prefill(chunks, cache, rows), cache
+
+
+def test_the_prefill_lengths_kept_are_those_whose_prompts_match_the_longest_pass(
+    runner: object, chapter: object
+) -> None:
+    buckets = chapter("engine.buckets")
+    kept, longest = runner.prefill_buckets, runner.context
+    assert kept[-1] == longest and set(kept) <= set(buckets.prefill_candidates(longest))
+    lengths = [5, 30, 2, 19, 32, 8, 25, 13, 1, 27, 16]  # not the probe's own prompts
+    text = runner.tokenizer.encode("for key, value in items.items():\n    print(key)\n" * 9)
+    prompts = [text[sum(lengths[:i]) : sum(lengths[: i + 1])] for i in range(len(lengths))]
+    _, full, full_cache = pass_of(chapter, runner, prompts, longest)
+    for rows in buckets.prefill_candidates(longest):
+        count, logits, cache = pass_of(chapter, runner, prompts, rows)
+        same = torch.equal(logits, full[:count]) and all(
+            torch.equal(cache.keys[:, slot, :, : len(ids)], full_cache.keys[:, slot, :, : len(ids)])
+            for slot, ids in enumerate(prompts[:count])
+        )
+        assert same == (rows in kept), f"pass of {rows} rows: equal {same}, kept {kept}"
+
+
+@pytest.mark.slow  # generated cases: `make test` and CI run them, `make test-7` not
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    prompts=st.lists(
+        st.text(alphabet=VOCABULARY, min_size=1, max_size=128), min_size=1, max_size=9
+    ),
+    data=st.data(),
+)
+def test_a_prompt_prefilled_beside_others_gets_the_bits_it_gets_alone(
+    runner: object, engine_parts: ModuleType, prompts: list[str], data: st.DataObject
+) -> None:
+    """The runner packs the chunks of every prompt it is given into passes; a prompt's logits
+    and the keys and values in its slot are those of the same prompt prefilled on its own."""
+    encoded = [runner.tokenizer.encode(prompt) for prompt in prompts]
+    target = data.draw(st.integers(0, len(prompts) - 1), label="target")
+    slots = data.draw(st.permutations(range(SLOTS)), label="slots")[: len(prompts)]
+    together = runner.prefill(list(zip(slots, encoded, strict=True)))
+    alone = engine_parts.ModelRunner(WEIGHTS, "cpu", SLOTS)
+    logits = alone.prefill([(slots[target], encoded[target])])
+    assert torch.equal(together[target], logits[0])
+    end = len(encoded[target])
+    for mine, theirs in (
+        (runner.cache.keys, alone.cache.keys),
+        (runner.cache.values, alone.cache.values),
+    ):
+        assert torch.equal(mine[:, slots[target], :, :end], theirs[:, slots[target], :, :end])
 
 
 class Recorder:

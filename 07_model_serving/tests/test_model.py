@@ -58,6 +58,15 @@ def committed(model_package: ModuleType) -> tuple[object, object]:
     return model, tokenizer
 
 
+def prefill(model_package: ModuleType, model: object, ids: list[int], cache: object, slot: int):
+    """The prompt alone, one chunk a pass, each pass a chunk long (as the engine pads: rows)."""
+    size = model_package.PREFILL_CHUNK
+    for start in range(0, len(ids), size):
+        chunk = model_package.Chunk(ids[start : start + size], slot, start)
+        logits = model.prefill([chunk], cache, rows=size)
+    return logits[0]
+
+
 @pytest.mark.parametrize("prompt", ["def ", "import os\n", "class Parser:\n    def "])
 def test_cached_and_uncached_generation_give_the_same_tokens(
     model_package: ModuleType, prompt: str
@@ -65,7 +74,7 @@ def test_cached_and_uncached_generation_give_the_same_tokens(
     model, tokenizer = committed(model_package)
     cache = model_package.KVCache(model.config, slots=4, device=torch.device("cpu"))
     ids = tokenizer.encode(prompt)
-    logits = model.prefill(torch.tensor(ids), cache, slot=2)
+    logits = prefill(model_package, model, ids, cache, slot=2)
     cached, uncached = list(ids), list(ids)
     tokens, positions = torch.zeros(4, dtype=torch.long), torch.zeros(4, dtype=torch.long)
     for _ in range(40):
@@ -83,11 +92,11 @@ def test_a_row_gets_the_same_logits_alone_and_in_a_full_batch(model_package: Mod
     slots, prompt = 8, tokenizer.encode("def fibonacci(n):\n")
     alone = model_package.KVCache(model.config, slots, torch.device("cpu"))
     crowded = model_package.KVCache(model.config, slots, torch.device("cpu"))
-    model.prefill(torch.tensor(prompt), alone, slot=3)
-    model.prefill(torch.tensor(prompt), crowded, slot=3)
+    prefill(model_package, model, prompt, alone, slot=3)
+    prefill(model_package, model, prompt, crowded, slot=3)
     for slot in set(range(slots)) - {3}:
         other = tokenizer.encode("import sys" + " x" * (slot * 5))
-        model.prefill(torch.tensor(other), crowded, slot=slot)
+        prefill(model_package, model, other, crowded, slot=slot)
     tokens_alone, positions_alone = (
         torch.zeros(slots, dtype=torch.long),
         torch.zeros(slots, dtype=torch.long),

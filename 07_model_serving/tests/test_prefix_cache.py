@@ -51,10 +51,10 @@ def test_logits_with_a_reused_prefix_are_bitwise_those_computed(
     cached, plain = runners
     tokenizer = cached.tokenizer
     a, b = (tokenizer.encode(shared + end)[:128] for end in (first, second))
-    cached.prefill(0, a)
+    cached.prefill([(0, a)])
     hits = cached.prefix_cache.stats.hits
-    reused = cached.prefill(1, b)
-    computed = plain.prefill(1, b)
+    reused = cached.prefill([(1, b)])
+    computed = plain.prefill([(1, b)])
     assert torch.equal(reused, computed)
     common = next(
         (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
@@ -113,13 +113,13 @@ def test_the_least_recently_used_block_goes_first(chapter: Callable[[str], Modul
     found = []
     for prompt in prompts:
         hits = runner.prefix_cache.stats.hits
-        runner.prefill(0, runner.tokenizer.encode(prompt))
+        runner.prefill([(0, runner.tokenizer.encode(prompt))])
         found.append(runner.prefix_cache.stats.hits - hits)
     assert found == [0, 0, 1, 0]
     assert len(runner.prefix_cache) == 2
     for prompt, reused in (("a" * 33, 1), ("b" * 33, 0)):  # "c" pushed out "b", not "a"
         hits = runner.prefix_cache.stats.hits
-        runner.prefill(0, runner.tokenizer.encode(prompt))
+        runner.prefill([(0, runner.tokenizer.encode(prompt))])
         assert runner.prefix_cache.stats.hits - hits == reused
 
 
@@ -128,7 +128,7 @@ def test_a_prompt_of_whole_blocks_still_computes_its_last_token(
 ) -> None:
     runner = chapter("engine").ModelRunner(WEIGHTS, "cpu", 2, prefix_blocks=8)
     ids = runner.tokenizer.encode("x" * 64)
-    first = runner.prefill(0, ids)
-    again = runner.prefill(1, ids)
+    first = runner.prefill([(0, ids)])
+    again = runner.prefill([(1, ids)])
     assert runner.prefix_cache.stats.hits == 1  # the first block; the second holds the last token
     assert torch.equal(first, again)

@@ -75,7 +75,7 @@ def test_the_guess_follows_the_rule_on_any_tokens(
 
 def plain_rows(runner: object, slot: int, prompt: list[int], fed: list[int]) -> list[torch.Tensor]:
     """Slot `slot`'s logits, feeding `fed` one token a step (the smallest proven batch)."""
-    runner.prefill(slot, prompt)
+    runner.prefill([(slot, prompt)])
     rows = max(runner.buckets[0], slot + 1)
     rows = next(size for size in runner.buckets if size >= rows)
     out = []
@@ -92,8 +92,8 @@ def guessed_rows(
     """The same logits from ONE step: the sequence's own row in its slot, the later tokens in
     the rows after the neighbours', all reading and writing `slot`."""
     for other, ids in enumerate(neighbours):
-        runner.prefill(other, ids)
-    runner.prefill(slot, prompt)
+        runner.prefill([(other, ids)])
+    runner.prefill([(slot, prompt)])
     used = max(len(neighbours), slot + 1)
     size = next(size for size in runner.buckets if size >= used + len(fed) - 1)
     tokens = [ids[-1] for ids in neighbours] + [0] * (size - len(neighbours))
