@@ -1,9 +1,11 @@
-"""What batch invariance costs: a decode step at each batch size, and which sizes the engine uses.
+"""What batch invariance costs: a decode step at each batch size, and which sizes the engine uses;
+then what prefilling prompts together saves.
 
 A decode step computes the smallest proven size (engine/buckets.py) that holds every running
 sequence, so a lone request pays for the smallest proven size, not for one row. This prints
 the time of a step at every candidate size, and which of them the start-up probe kept on this
-machine. Run from the chapter folder: `python -m bench.padding` (`make bench-7` runs it too).
+machine; then the time of a few prefills, the prompts of a step together and one after the
+other. Run from the chapter folder: `python -m bench.padding` (`make bench-7` runs it too).
 """
 
 import os
@@ -17,6 +19,13 @@ from engine.runner import ModelRunner
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "model" / "weights" / "code-gpt.safetensors"
 SLOTS = 64  # MAX_BATCH_SIZE's default
+# The closed loops' prompts (bench/run.py), and a long one: 100 characters, 4 chunks of 32.
+SHORT = ["def fibonacci(n):\n", "import os\n", "class Parser:\n    def ", "for line in lines:\n"]
+SHORT += ["if __name__ == ", "    return self.", "with open(path) as f:\n"]
+LONG = (
+    "# Read a text file and return a list of its lines, without the newline at the end of each.\n"
+)
+LONG += "def read("
 
 
 def step_ms(runner: ModelRunner, rows: int, steps: int = 300) -> float:
@@ -42,6 +51,34 @@ def main() -> None:
         ms = step_ms(runner, rows)
         used = "yes" if rows in kept else "no: its logits differ from the full batch's"
         print(f"{rows:4d}  {ms:7.2f}  {rows / ms * 1000:8.0f}                         {used}")
+    print(f"\nprefill passes: lengths kept {runner.prefill_buckets}")
+    short = [runner.tokenizer.encode(prompt) for prompt in SHORT]
+    long = runner.tokenizer.encode(LONG)
+    together = [list(enumerate(short))]
+    apart = [[(slot, ids)] for slot, ids in enumerate(short)]
+    cases = [
+        (f"1 prompt of {len(short[0])} tokens", [[(0, short[0])]]),
+        (f"{len(short)} prompts, {sum(map(len, short))} tokens in all, together", together),
+        (f"the same {len(short)}, one after the other", apart),
+        (
+            f"1 prompt of {len(long)} tokens ({-(-len(long) // 32)} chunks: as many passes)",
+            [[(0, long)]],
+        ),
+    ]
+    for label, calls in cases:
+        print(f"{prefill_ms(runner, calls):7.2f} ms  {label}")
+
+
+def prefill_ms(runner: ModelRunner, calls: list[list[tuple[int, list[int]]]]) -> float:
+    """The time of `runner.prefill` called once with each list of (slot, prompt), in turn."""
+    for _ in range(5):
+        for prompts in calls:
+            runner.prefill(prompts)
+    started = time.perf_counter()
+    for _ in range(100):
+        for prompts in calls:
+            runner.prefill(prompts)
+    return (time.perf_counter() - started) / 100 * 1000
 
 
 if __name__ == "__main__":
