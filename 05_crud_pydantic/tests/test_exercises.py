@@ -182,6 +182,17 @@ class ReadById(Store):
     def read(self, data: st.DataObject) -> None:
         self.read_id(self.an_id(data))
 
+    @rule(data=st.data())
+    def delete_an_earlier_user(self, data: st.DataObject) -> None:
+        """Two new users, the first one then deleted: the second one's id is no longer its
+        position in the store (POST a, b; DELETE a; GET /users/{b's id})."""
+        new_names = names(32).filter(lambda name: name not in self.users)
+        pair = data.draw(st.lists(new_names, min_size=2, max_size=2, unique=True), label="names")
+        for name in pair:
+            self.create(name, data.draw(names(32), label="nickname"))
+        self.delete(pair[0])
+        self.read_id(self.users[pair[1]].id)
+
     def read_id(self, user_id: int) -> None:
         user = self.by_id(user_id)
         answer = self.api.get(f"/users/{user_id}")
