@@ -226,7 +226,21 @@ class PrefixSearch(Store):
         shared = sorted(p for p in cuts if sum(name.startswith(p) for name in self.users) > 1)
         often = [st.sampled_from(shared)] * 2 if shared else []  # where order shows
         choices = st.one_of(*often, near(cuts | set(self.users), 32), prefixes)
-        prefix = data.draw(choices, label="prefix")
+        self.find(data.draw(choices, label="prefix"))
+
+    @rule(data=st.data())
+    def search_at_the_length_limits(self, data: st.DataObject) -> None:
+        """Prefixes of 0, 1, 32 and 33 characters, on purpose: a forgotten bound or one off by
+        one shows only there. A user with a 32-character name is created first, so that the
+        32-character prefix finds someone."""
+        start = data.draw(near(set(self.users), 32), label="start")
+        name = start + "p" * (32 - len(start))
+        if name not in self.users:
+            self.create(name, data.draw(names(), label="nickname"))
+        for prefix in ("", name[:1], name, name + "p"):
+            self.find(prefix)
+
+    def find(self, prefix: str) -> None:
         answer = self.api.get("/users/search", params={"prefix": prefix})
         if not 1 <= len(prefix) <= 32:
             expect_422_at(self.api, answer, ["query", "prefix"], SEARCH_RULE)
