@@ -1,15 +1,18 @@
 """What batch invariance costs: a decode step at each batch size, and which sizes the engine uses;
-then what prefilling prompts together saves.
+then what prefilling prompts together saves, and what a step saves by prefilling a new prompt in
+its decode pass.
 
 A decode step computes the smallest proven size (engine/buckets.py) that holds every running
 sequence, so a lone request pays for the smallest proven size, not for one row. This prints
 the time of a step at every candidate size, and which of them the start-up probe kept on this
 machine; then the time of a few prefills, the prompts of a step together and one after the
-other. Run from the chapter folder: `python -m bench.padding` (`make bench-7` runs it too).
+other; then a step of 64 rows that also prefills a new prompt, in one pass and in two. Run from
+the chapter folder: `python -m bench.padding` (`make bench-7` runs it too).
 """
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -67,17 +70,41 @@ def main() -> None:
     ]
     for label, calls in cases:
         print(f"{prefill_ms(runner, calls):7.2f} ms  {label}")
+    mixed_step(runner, short[0])
 
 
-def prefill_ms(runner: ModelRunner, calls: list[list[tuple[int, list[int]]]]) -> float:
-    """The time of `runner.prefill` called once with each list of (slot, prompt), in turn."""
+def mixed_step(runner: ModelRunner, prompt: list[int]) -> None:
+    """63 sequences decode and a new prompt joins in the 64th slot (its row in the decode pass
+    is free): the step in one pass (proven: `mixed_buckets`) and in two (a pass each)."""
+    print(
+        f"\nsteps that decode and prefill: decode sizes proven for one pass {runner.mixed_buckets}"
+    )
+    tokens, positions = [0] * SLOTS, [20] * (SLOTS - 1) + [0]
+    prompts = [(SLOTS - 1, prompt)]
+    proven = runner.mixed_buckets
+    for label, kept in (("in one pass", proven), ("in two passes", [])):
+        runner.mixed_buckets = kept
+        ms = prefill_ms(runner, [prompts], lambda p: runner.step(p, tokens, positions))
+        print(f"{ms:7.2f} ms  {SLOTS - 1} rows decode, 1 prompt of {len(prompt)} tokens, {label}")
+    runner.mixed_buckets = proven
+    print(f"{step_ms(runner, SLOTS):7.2f} ms  the {SLOTS} rows decode alone")
+
+
+def prefill_ms(
+    runner: ModelRunner,
+    calls: list[list[tuple[int, list[int]]]],
+    call: Callable[[list[tuple[int, list[int]]]], object] | None = None,
+) -> float:
+    """The time of `runner.prefill` (or `call`) called once with each list of (slot, prompt),
+    in turn."""
+    call = call or runner.prefill
     for _ in range(5):
         for prompts in calls:
-            runner.prefill(prompts)
+            call(prompts)
     started = time.perf_counter()
     for _ in range(100):
         for prompts in calls:
-            runner.prefill(prompts)
+            call(prompts)
     return (time.perf_counter() - started) / 100 * 1000
 
 

@@ -3,9 +3,10 @@
 For 1, 4, 16 and 64 sequences kept in flight (100 tokens each, temperature 0.8), with the
 engine in a thread and in a process of its own (as the image runs it), this reads the
 engine's own step clock (`Engine.step_times`) and prints, per step: the model's forward passes
-(and the prefill passes among them), sampling, and the rest (admitting, scheduling, the
-listeners, and in a process the news sent to the server). It compares the tokens the engine
-made with raw decode, the model alone stepping the same batch size in a loop just before. Run
+(which also prefill the prompts that replace finished sequences), sampling, and the rest
+(admitting, scheduling, the listeners, and in a process the news sent to the server). It
+compares the tokens the engine made with raw decode, the model alone stepping the same batch
+size in a loop just before (`raw_step_us`: the model's time beyond it is the prefill's). Run
 from the chapter folder: `python -m bench.step_overhead` (`make bench-7` runs it and writes
 bench/step-overhead-cpu.json).
 """
@@ -57,13 +58,11 @@ def keep_in_flight(engine: object, runner: ModelRunner, concurrency: int) -> dic
     steps = after.steps - before.steps
     step = (after.step_s - before.step_s) / steps
     model = (after.model_s - before.model_s) / steps
-    prefill = (after.prefill_s - before.prefill_s) / steps
     sample = (after.sample_s - before.sample_s) / steps
     return {
         "steps": steps,
         "step_us": round(step * 1e6, 1),
         "model_us": round(model * 1e6, 1),
-        "prefill_us": round(prefill * 1e6, 1),
         "sample_us": round(sample * 1e6, 1),
         "other_us": round((step - model - sample) * 1e6, 1),
         "overhead_share": round(1 - model / step, 3),
@@ -84,6 +83,7 @@ def measure(engine: object, runner: ModelRunner) -> dict[str, dict[str, object]]
             raw = raw_decode_tokens_per_s(runner, rows) * concurrency / rows
             level: dict[str, object] = dict(keep_in_flight(engine, runner, concurrency))
             level["raw_rows"], level["raw_tokens_per_s"] = rows, round(raw, 1)
+            level["raw_step_us"] = round(concurrency / raw * 1e6, 1)
             level["share_of_raw_decode"] = round(level["tokens_per_s"] / raw, 3)
             rounds.append(level)
             while engine.stats().running or engine.stats().waiting:
@@ -101,6 +101,7 @@ def main() -> None:
     runner = ModelRunner(WEIGHTS, "cpu", SLOTS)
     report: dict[str, object] = {"cpu_threads": threads, "buckets": runner.buckets}
     report["prefill_lengths"] = runner.prefill_buckets
+    report["mixed_buckets"] = runner.mixed_buckets
     print("engine in a thread", file=sys.stderr)
     engine = Engine(runner, max_waiting=10_000)
     engine.start()

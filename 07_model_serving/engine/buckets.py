@@ -15,7 +15,9 @@ several PyTorch threads split the rows between them) stops the start with a clea
 
 A prefill pass packs the chunks of several prompts one after the other, padded to a multiple of
 8 rows; the same proof keeps the lengths whose prompts come out (logits, keys and values) as in
-the longest pass, so a prompt prefilled beside others gets the bits it gets alone.
+the longest pass, so a prompt prefilled beside others gets the bits it gets alone. And a step
+that both decodes and prefills does it in one pass (the decode rows first) only for the batch
+sizes proven to give both exactly what passes of their own give (`probe_mixed`).
 """
 
 from typing import Protocol
@@ -24,7 +26,7 @@ import torch
 from torch import Tensor
 
 from model import KVCache
-from model.gpt import GPT, PREFILL_CHUNK, Chunk
+from model.gpt import GPT, PREFILL_CHUNK, Chunk, DecodeRows
 
 PREFILL_STEP = 8  # a prefill pass's rows are a multiple of this
 PROBE_LENGTHS = [3, 29, 11, 32, 7, 21, 14, 5, 26, 17, 9, 31]  # the prefill probe's prompts
@@ -46,6 +48,11 @@ class Runner(Protocol):
     def prefill(self, prompts: list[tuple[int, list[int]]]) -> Tensor: ...
 
     def decode(self, tokens: list[int], positions: list[int]) -> Tensor: ...
+
+
+class MixingRunner(Runner, Protocol):
+    buckets: list[int]
+    prefill_buckets: list[int]
 
 
 class Tokenizer(Protocol):
@@ -71,21 +78,33 @@ def prefill_candidates(most: int) -> list[int]:
     return [*range(PREFILL_STEP, most, PREFILL_STEP), most]
 
 
-def probe_prefill(runner: Runner, most: int) -> list[int]:
-    """The prefill pass lengths (rows) whose prompts get bitwise what the longest pass gives
-    them: the logits after their last token, and the keys and values left in their slots (the
-    longest always). Each length packs as many of the probe's prompts as it holds."""
+def _probe_prompts(runner: Runner, most: int) -> list[list[int]]:
+    """Prompts of a chunk or less, of varied lengths, `most` tokens in all."""
     text = runner.tokenizer.encode("".join(PROBE_PROMPTS) * 64)
     prompts, taken = [], 0
     while sum(map(len, prompts)) < most:
         length = min(PROBE_LENGTHS[len(prompts) % len(PROBE_LENGTHS)], PREFILL_CHUNK, most)
         prompts.append(text[taken : taken + length])
         taken += length
+    return prompts
+
+
+def _fitting(prompts: list[list[int]], rows: int) -> int:
+    """How many of the prompts, from the first, a pass of `rows` rows holds (one at least)."""
+    count = 1
+    while count < len(prompts) and sum(map(len, prompts[: count + 1])) <= rows:
+        count += 1
+    return count
+
+
+def probe_prefill(runner: Runner, most: int) -> list[int]:
+    """The prefill pass lengths (rows) whose prompts get bitwise what the longest pass gives
+    them: the logits after their last token, and the keys and values left in their slots (the
+    longest always). Each length packs as many of the probe's prompts as it holds."""
+    prompts = _probe_prompts(runner, most)
 
     def run(rows: int) -> tuple[int, Tensor, KVCache]:
-        count = 1
-        while count < len(prompts) and sum(map(len, prompts[: count + 1])) <= rows:
-            count += 1
+        count = _fitting(prompts, rows)
         cache = KVCache(runner.model.config, len(prompts), runner.device, runner.dtype)
         chunks = [Chunk(ids, slot, 0) for slot, ids in enumerate(prompts[:count])]
         return count, runner.model.prefill(chunks, cache, rows), cache
@@ -102,6 +121,55 @@ def probe_prefill(runner: Runner, most: int) -> list[int]:
         if same:
             kept.append(rows)
     return kept
+
+
+def probe_mixed(runner: MixingRunner) -> list[int]:
+    """The decode batch sizes (of the proven ones) whose rows may share a pass with a prefill
+    of any proven length: in such a pass the decode rows get bitwise the logits, keys and
+    values of a decode pass of their own, and the prompts those of a prefill pass of their own.
+    The decode rows are those of `probe`: every slot holds a prompt and decodes a space."""
+    model, sizes, lengths = runner.model, runner.buckets, runner.prefill_buckets
+    prompts = _probe_prompts(runner, lengths[-1])
+    cache = KVCache(model.config, runner.slots + len(prompts), runner.device, runner.dtype)
+    held = [prompts[slot % len(prompts)] for slot in range(runner.slots)]
+    for slot, ids in enumerate(held):
+        model.prefill([Chunk(ids, slot, 0)], cache, bucket(lengths, len(ids)))
+    space = runner.tokenizer.encode(" ")[0]
+
+    def decode_rows(size: int) -> DecodeRows:
+        tokens = torch.full((size,), space, dtype=torch.long, device=runner.device)
+        positions = torch.tensor([len(ids) for ids in held[:size]], device=runner.device)
+        return DecodeRows(tokens, positions)
+
+    def written(size: int) -> list[Tensor]:
+        """What the decode rows wrote: each row's key and value at its position, every layer."""
+        rows, positions = torch.arange(size), decode_rows(size).positions
+        return [part[:, rows, :, positions].clone() for part in (cache.keys, cache.values)]
+
+    def prompts_kv(count: int) -> list[Tensor]:
+        return [
+            part[:, runner.slots + slot, :, : len(ids)].clone()
+            for part in (cache.keys, cache.values)
+            for slot, ids in enumerate(prompts[:count])
+        ]
+
+    alone = {}
+    for size in sizes:
+        logits = model.decode(decode_rows(size).tokens, decode_rows(size).positions, cache)
+        alone[size] = (logits, written(size))
+    kept = set(sizes)
+    for rows in lengths:
+        count = _fitting(prompts, rows)
+        chunks = [Chunk(ids, runner.slots + slot, 0) for slot, ids in enumerate(prompts[:count])]
+        prefilled, prefilled_kv = model.prefill(chunks, cache, rows), prompts_kv(count)
+        for size in sorted(kept):
+            out = model.step(cache, decode_rows(size), chunks, rows)
+            logits, kv = alone[size]
+            same = torch.equal(out[:size], logits) and torch.equal(out[size:], prefilled)
+            same = same and all(map(torch.equal, written(size), kv))
+            if not (same and all(map(torch.equal, prompts_kv(count), prefilled_kv))):
+                kept.discard(size)
+    return sorted(kept)
 
 
 def _prefill_every_slot(runner: Runner) -> list[int]:

@@ -1,15 +1,16 @@
 """Continuous batching: one thread owns the model and advances every running sequence together.
 
 Each step of the loop:
-1. admit waiting sequences into free slots, and prefill their prompts once (filling their
-   slots), together, in as few passes as the proven pass lengths allow (engine/buckets.py),
-   at most a context's worth of prompt tokens per step, so that a burst of new prompts never
-   stalls the running sequences for long;
-2. run ONE decode forward pass for the running sequences (the fewest slots, from the first,
-   that hold them all: engine/buckets.py), and sample one token per running sequence; the
-   rows of that pass that no sequence holds check guessed tokens instead (speculative
-   decoding, engine/speculation.py), and a sequence keeps the guesses it would have picked;
-3. retire the sequences that finished (length, stop string, full context, cancelled): their
+1. admit waiting sequences into free slots, at most a context's worth of prompt tokens per
+   step, so that a burst of new prompts never stalls the running sequences for long;
+2. run ONE forward pass that decodes a token for each running sequence (the fewest slots,
+   from the first, that hold them all) and prefills the new prompts (filling their slots),
+   packed together (engine/buckets.py proves which sizes keep every row's bits; a prompt
+   longer than a chunk takes more passes); the decode rows that no sequence holds check
+   guessed tokens instead (speculative decoding, engine/speculation.py), and a sequence keeps
+   the guesses it would have picked;
+3. sample every row's token in one call: a running sequence's next one, a new sequence's first;
+4. retire the sequences that finished (length, stop string, full context, cancelled): their
    callers are answered at once, and their slots take new sequences at the next step.
 """
 
@@ -34,6 +35,7 @@ from engine.sequence import (
     SamplingParams,
     Sequence,
     SequenceCancelled,
+    Status,
     TokenLogprob,
 )
 from engine.speculation import propose
@@ -69,8 +71,7 @@ class StepTimes:
 
     steps: int = 0
     step_s: float = 0.0  # whole steps: admit, prefill, decode, sample, answer, send the news
-    model_s: float = 0.0  # inside the model's forward passes (prefill and decode)
-    prefill_s: float = 0.0  # ... of which prefill passes
+    model_s: float = 0.0  # inside the model's forward passes (decode and prefill)
     sample_s: float = 0.0  # picking the tokens from the logits
 
 
@@ -112,7 +113,7 @@ class Engine:
         return self.scheduler.max_waiting
 
     def start(self) -> None:
-        self.runner.buckets  # noqa: B018 (proves the batch sizes before the first request)
+        self.runner.mixed_buckets  # noqa: B018 (proves every pass's sizes before the first request)
         self._thread.start()
 
     def is_alive(self) -> bool:
@@ -203,8 +204,7 @@ class Engine:
                 admitted = self.scheduler.admit(budget=self.runner.context)
             started = time.perf_counter()
             try:
-                self._prefill(admitted)
-                self._decode()
+                self._step(admitted)
             except Exception as error:  # a bug here must not kill the engine: fail, go on
                 logger.exception("The engine's step failed; its running requests get the error")
                 for sequence in [s for s in self.scheduler.slots if s is not None]:
@@ -219,7 +219,44 @@ class Engine:
         if self._on_step is not None:
             self._on_step()
 
-    def _prefill(self, admitted: list[Sequence]) -> None:
+    def _step(self, admitted: list[Sequence]) -> None:
+        slots = self.scheduler.slots
+        for sequence in [s for s in slots if s is not None and s.cancelled.is_set()]:
+            self._fail(sequence, SequenceCancelled())
+        new = self._prepare([s for s in admitted if s.status is Status.RUNNING])
+        running = [s for s in slots if s is not None and s not in new]
+        if not running and not new:
+            return
+        rows, tokens, positions, row_slots, chains, drafts = self._decode_rows(running)
+        rows += [(s, 0, s.state) for s in new]
+        try:
+            with self._timed("model_s"):
+                prompts = [(s.slot, s.prompt_ids) for s in new]
+                logits = self.runner.step(prompts, tokens, positions, row_slots)
+            picked = self._sample(logits, rows)
+        except Exception as error:
+            logger.exception(
+                "The model failed in a step; its %d requests get the error", len(running + new)
+            )
+            for sequence in running + new:
+                self._fail(sequence, error)
+            return
+        generated, drafted, accepted = self._generated, 0, 0
+        first = len(tokens)
+        for sequence, token, row in zip(new, picked[first:], logits[first:], strict=True):
+            self._advance(sequence, token, row)
+        for sequence, chain in chains.items():
+            draft = drafts.get(sequence, [])
+            drafted += len(draft)
+            accepted += self._keep(sequence, draft, [(picked[i], logits[i]) for i in chain])
+        with self._lock:
+            self._recent.append((time.monotonic(), len(running), self._generated - generated))
+            self._drafted += drafted
+            self._accepted += accepted
+
+    def _prepare(self, admitted: list[Sequence]) -> list[Sequence]:
+        """The admitted sequences, told that they run, with what their prompts need before the
+        pass (a pattern's automaton, the prompt's log-probabilities): those that are ready."""
         ready = []
         for sequence in admitted:
             sequence.admitted_at = time.perf_counter()
@@ -237,21 +274,7 @@ class Engine:
                 self._fail(sequence, error)
                 continue
             ready.append(sequence)
-        if not ready:
-            return
-        try:
-            with self._timed("model_s"), self._timed("prefill_s"):
-                logits = self.runner.prefill([(s.slot, s.prompt_ids) for s in ready])
-            tokens = self._sample(logits, [(s, 0, s.state) for s in ready])
-        except Exception as error:
-            logger.exception(
-                "The model failed on a prefill; its %d requests get the error", len(ready)
-            )
-            for sequence in ready:
-                self._fail(sequence, error)
-            return
-        for sequence, token, row in zip(ready, tokens, logits, strict=True):
-            self._advance(sequence, token, row)
+        return ready
 
     def _score_prompt(self, sequence: Sequence, top: int) -> None:
         """Each prompt token's log-probability after the ones before it (OpenAI's `echo` with
@@ -269,20 +292,24 @@ class Engine:
         text = self.runner.tokenizer.decode
         return text([token]), logprob, tuple((text([other]), value) for other, value in best)
 
-    def _decode(self) -> None:
-        slots = self.scheduler.slots
-        for sequence in [s for s in slots if s is not None and s.cancelled.is_set()]:
-            self._fail(sequence, SequenceCancelled())
-        running = [s for s in slots if s is not None]
+    def _decode_rows(
+        self, running: list[Sequence]
+    ) -> tuple[
+        list[Row | None], list[int], list[int], list[int] | None, dict, dict[Sequence, list[int]]
+    ]:
+        """The step's decode rows: the fewest slots, from the first, that hold every running
+        sequence (a proven size), each sequence's token at its position; the rows that no
+        sequence holds take guesses, which read and write their sequence's slot at the
+        positions after its own. (rows, tokens, positions, each row's slot or None when row i
+        is slot i, each sequence's rows (its own first), each sequence's guesses)."""
         if not running:
-            return
-        # The fewest slots, from the first, that hold every running sequence (a proven size).
+            return [], [], [], None, {}, {}
+        slots = self.scheduler.slots
         size = bucket(self.runner.buckets, max(s.slot for s in running) + 1)
-        rows: list[Row | None] = [(s, 0, s.state) if s else None for s in slots[:size]]
-        tokens = [s.output_ids[-1] if s is not None else 0 for s in slots[:size]]
-        positions = [s.length - 1 if s is not None else 0 for s in slots[:size]]
-        # Each sequence's rows, its own first; the rows no sequence holds take guesses, which
-        # read and write their sequence's slot at the positions after its own.
+        held = set(running)
+        rows: list[Row | None] = [(s, 0, s.state) if s in held else None for s in slots[:size]]
+        tokens = [row[0].output_ids[-1] if row else 0 for row in rows]
+        positions = [row[0].length - 1 if row else 0 for row in rows]
         chains = {s: [s.slot] for s in running}
         drafts = self._draft(running, rows.count(None))
         free = (i for i, row in enumerate(rows) if row is None)
@@ -296,26 +323,7 @@ class Engine:
                 tokens[row], positions[row] = token, sequence.length - 1 + depth
                 chains[sequence].append(row)
         row_slots = [row[0].slot if row else i for i, row in enumerate(rows)] if drafts else None
-        try:
-            with self._timed("model_s"):
-                logits = self.runner.decode(tokens, positions, row_slots)  # type: ignore[arg-type]
-            picked = self._sample(logits, rows)
-        except Exception as error:
-            logger.exception(
-                "The model failed in a decode step; its %d requests get the error", len(running)
-            )
-            for sequence in running:
-                self._fail(sequence, error)
-            return
-        generated, drafted, accepted = self._generated, 0, 0
-        for sequence, chain in chains.items():
-            draft = drafts.get(sequence, [])
-            drafted += len(draft)
-            accepted += self._keep(sequence, draft, [(picked[i], logits[i]) for i in chain])
-        with self._lock:
-            self._recent.append((time.monotonic(), len(running), self._generated - generated))
-            self._drafted += drafted
-            self._accepted += accepted
+        return rows, tokens, positions, row_slots, chains, drafts
 
     def _draft(self, running: list[Sequence], free_rows: int) -> dict[Sequence, list[int]]:
         """Guesses for the sequences (engine/speculation.py), as many as the free rows hold:

@@ -15,7 +15,7 @@ from engine import buckets
 from engine.prefix_cache import PrefixCache
 from model import CharTokenizer, KVCache, ModelCard, load_checkpoint
 from model.checkpoint import CheckpointError
-from model.gpt import PREFILL_CHUNK, Chunk
+from model.gpt import PREFILL_CHUNK, Chunk, DecodeRows
 
 PROVEN: dict[tuple[object, ...], list[int]] = {}  # the buckets probed in this process
 
@@ -68,12 +68,21 @@ class ModelRunner:
     def prefill_buckets(self) -> list[int]:
         """The lengths (rows) a prefill pass may have, proven the same way; the longest is one
         context, the most prompt tokens the engine admits in a step."""
-        return self._proven("prefill", lambda runner: buckets.probe_prefill(runner, self.context))
+        probe = functools.partial(buckets.probe_prefill, most=self.context)
+        return self._proven("prefill", probe, per_slot_count=False)
 
-    def _proven(self, kind: str, probe: Callable[["ModelRunner"], list[int]]) -> list[int]:
+    @functools.cached_property
+    def mixed_buckets(self) -> list[int]:
+        """The decode batch sizes whose rows may share a pass with a prefill's (any proven
+        length), proven the same way: both then get the bits they get in passes of their own."""
+        return self._proven("mixed", buckets.probe_mixed)
+
+    def _proven(
+        self, kind: str, probe: Callable[["ModelRunner"], list[int]], per_slot_count: bool = True
+    ) -> list[int]:
         file = self.weights.stat()
         key = (kind, str(self.weights), file.st_size, file.st_mtime_ns, str(self.device))
-        key += (str(self.dtype), self.slots, torch.get_num_threads())
+        key += (str(self.dtype), self.slots if per_slot_count else 0, torch.get_num_threads())
         if key not in PROVEN:
             try:
                 PROVEN[key] = probe(self)
@@ -89,14 +98,33 @@ class ModelRunner:
     def context(self) -> int:
         return self.model.config.block_size
 
-    def prefill(self, prompts: list[tuple[int, list[int]]]) -> Tensor:
-        """Fill each (slot, prompt ids) with its prompt (its cached start copied, the rest
-        computed), in as few passes as the proven lengths allow: each pass takes the next chunk
-        of every prompt it holds. The next token's logits for each prompt (prompts x
-        vocabulary, float32, on the CPU)."""
+    def step(
+        self,
+        prompts: list[tuple[int, list[int]]],
+        tokens: list[int],
+        positions: list[int],
+        slots: list[int] | None = None,
+    ) -> Tensor:
+        """Prefill each (slot, prompt ids) with its prompt, and decode one token for each of the
+        first len(tokens) slots, or for each row in slot `slots[i]` when given (rows of one slot
+        at consecutive positions: a sequence and its guesses; a free slot gets token 0 at
+        position 0). The decode rows ride in the first prefill pass where that is proven to
+        change no bits (`mixed_buckets`), and get a pass of their own otherwise. The logits
+        (float32, on the CPU): each decode row's, then the next token's for each prompt."""
+        decode = self._rows(tokens, positions, slots) if tokens else None
+        most = self.prefill_buckets[-1]
+        first_pass = sum(min(len(ids), PREFILL_CHUNK) for _, ids in prompts)  # at most
+        if decode is not None and (
+            not prompts or len(tokens) not in self.mixed_buckets or first_pass > most
+        ):
+            decoded = self.model.decode(decode.tokens, decode.positions, self.cache, decode.slots)
+            if not prompts:
+                return decoded.float().cpu()
+            decode = None
+        else:
+            decoded = None
         done = [self.prefix_cache.restore(ids, self.cache, slot) for slot, ids in prompts]
         logits: list[Tensor | None] = [None] * len(prompts)
-        most = self.prefill_buckets[-1]
         while pending := [i for i, (_, ids) in enumerate(prompts) if done[i] < len(ids)]:
             chunks, rows = [], 0
             for i in pending:
@@ -106,14 +134,37 @@ class ModelRunner:
                     break
                 chunks.append(chunk)
                 rows += len(chunk.ids)
-            out = self.model.prefill(chunks, self.cache, buckets.bucket(self.prefill_buckets, rows))
+            size = buckets.bucket(self.prefill_buckets, rows)
+            out = self.model.step(self.cache, decode, chunks, size)
+            if decode is not None:
+                decoded, out = out[: len(tokens)], out[len(tokens) :]
+                decode = None
             for i, chunk, row in zip(pending, chunks, out, strict=False):
                 done[i] += len(chunk.ids)
                 if done[i] == len(prompts[i][1]):
                     logits[i] = row
         for slot, ids in prompts:
             self.prefix_cache.store(ids, self.cache, slot)
-        return torch.stack(logits).float().cpu()  # type: ignore[arg-type]
+        prefilled = torch.stack(logits)  # type: ignore[arg-type]
+        both = prefilled if decoded is None else torch.cat([decoded, prefilled])
+        return both.float().cpu()
+
+    def prefill(self, prompts: list[tuple[int, list[int]]]) -> Tensor:
+        """`step` with prompts only: each prompt's next-token logits."""
+        return self.step(prompts, [], [])
+
+    def decode(
+        self, tokens: list[int], positions: list[int], slots: list[int] | None = None
+    ) -> Tensor:
+        """`step` with decode rows only: each row's logits."""
+        return self.step([], tokens, positions, slots)
+
+    def _rows(self, tokens: list[int], positions: list[int], slots: list[int] | None) -> DecodeRows:
+        return DecodeRows(
+            torch.tensor(tokens, dtype=torch.long, device=self.device),
+            torch.tensor(positions, dtype=torch.long, device=self.device),
+            None if slots is None else torch.tensor(slots, device=self.device),
+        )
 
     def prompt_logits(self, ids: list[int]) -> Tensor:
         """Logits after every prompt token (len(ids) x vocabulary, float32, on the CPU), from a
@@ -122,14 +173,3 @@ class ModelRunner:
             batch = torch.tensor([ids], dtype=torch.long, device=self.device)
             logits, _ = self.model(batch)
         return logits[0].float().cpu()
-
-    def decode(
-        self, tokens: list[int], positions: list[int], slots: list[int] | None = None
-    ) -> Tensor:
-        """One token for each of the first len(tokens) slots (a free one gets token 0 at
-        position 0), or for each row in slot `slots[i]` when given (rows of one slot at
-        consecutive positions: a sequence and its guesses); rows x vocabulary logits."""
-        tokens_t = torch.tensor(tokens, dtype=torch.long, device=self.device)
-        positions_t = torch.tensor(positions, dtype=torch.long, device=self.device)
-        slots_t = None if slots is None else torch.tensor(slots, device=self.device)
-        return self.model.decode(tokens_t, positions_t, self.cache, slots_t).float().cpu()

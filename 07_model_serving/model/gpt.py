@@ -1,8 +1,9 @@
 """A decoder-only transformer (GPT), small enough to train on a laptop CPU.
 
-`forward` reads whole sequences (training, and generation without a cache). `prefill` and
-`decode` generate with a KV cache (`kv_cache.py`): the prompt once (in chunks, several prompts'
-chunks in one pass), then one token per step.
+`forward` reads whole sequences (training, and generation without a cache). `step` generates
+with a KV cache (`kv_cache.py`): one pass that decodes one token for each running sequence and
+prefills the next chunk of each new prompt (several prompts' chunks packed together), the prompt
+once, then one token per step. `decode` and `prefill` are the passes that do only one of them.
 """
 
 from __future__ import annotations
@@ -36,11 +37,37 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class DecodeRows:
+    """A pass's decode rows: token `tokens[i]` at position `positions[i]` of slot i, or of slot
+    `slots[i]` when given (rows of one slot at consecutive positions: a sequence and its
+    guesses, each seeing the keys and values the rows before it have just written)."""
+
+    tokens: Tensor
+    positions: Tensor
+    slots: Tensor | None = None
+
+
+@dataclass(frozen=True)
+class DecodeLayout:
+    """Where a pass's decode rows (its first rows) write and what they see. A row in the slot of
+    a prompt prefilled in the same pass holds no sequence: it writes nothing there."""
+
+    rows: int
+    slots: Tensor | None  # as in DecodeRows: None reads the first `rows` slots as they are
+    written: Tensor | None  # the rows that write their key and value (None: all) ...
+    write_slots: Tensor  # ... to these slots ...
+    write_positions: Tensor  # ... at these positions
+    visible: Tensor  # (rows, 1, 1, context): the positions each row attends to
+
+
+@dataclass(frozen=True)
 class PrefillLayout:
     """Where a pass's rows go: the real rows (every chunk's tokens, one after the other) come
     first, padding rows after them; attention sees each chunk as a row of a (chunk, position)
     grid, PREFILL_CHUNK positions wide, so that its shape never depends on the other chunks."""
 
+    tokens: Tensor  # (rows,): every row's token, 0 for padding
+    row_positions: Tensor  # (rows,): every row's position, 0 for padding
     slots: Tensor  # (chunks,): each chunk's slot
     row_slots: Tensor  # (real rows,): the slot of each real row
     positions: Tensor  # (real rows,): its position in that slot
@@ -91,49 +118,59 @@ class CausalSelfAttention(nn.Module):
             F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=dropout)
         )
 
-    def prefill(self, x: Tensor, keys: Tensor, values: Tensor, layout: PrefillLayout) -> Tensor:
-        """A prefill pass's rows (rows x channels: real rows, then padding): each real row's key
-        and value go to its slot; each attends to its slot's positions up to its own."""
-        rows, channels = x.shape
-        real, head = layout.positions.shape[0], channels // self.n_head
-        q, k, v = (t[:real].view(real, self.n_head, head) for t in self.qkv(x).split(channels, 1))
-        keys[layout.row_slots, :, layout.positions] = k
-        values[layout.row_slots, :, layout.positions] = v
-        chunks = layout.slots.shape[0]
-        grid = q.new_zeros(chunks * PREFILL_CHUNK, self.n_head, head)
-        grid[layout.grid] = q
-        queries = grid.view(chunks, PREFILL_CHUNK, self.n_head, head).transpose(1, 2)
-        cached_k, cached_v = (
-            keys.index_select(0, layout.slots),
-            values.index_select(0, layout.slots),
-        )
-        y = F.scaled_dot_product_attention(queries, cached_k, cached_v, attn_mask=layout.visible)
-        out = x.new_zeros(rows, channels)
-        out[:real] = y.transpose(1, 2).reshape(chunks * PREFILL_CHUNK, channels)[layout.grid]
-        return self.proj(out)
-
-    def decode(
+    def step(
         self,
         x: Tensor,
         keys: Tensor,
         values: Tensor,
-        positions: Tensor,
-        visible: Tensor,
-        slots: Tensor | None,
+        decode: DecodeLayout | None,
+        prefill: PrefillLayout | None,
     ) -> Tensor:
-        """One new token per row, attending to its slot's cached positions up to its own.
-
-        Without `slots`, row i is slot i (`keys` and `values` are the first rows' slots). With
-        them, row i writes to and reads slot `slots[i]` (`keys` and `values` are every slot's):
-        several rows may share a slot, at consecutive positions, as the guesses of speculative
-        decoding do, each seeing the keys and values the rows before it have just written."""
-        q, k, v = self.heads(x)
-        written = torch.arange(x.shape[0], device=x.device) if slots is None else slots
-        keys[written, :, positions] = k[:, :, 0]
-        values[written, :, positions] = v[:, :, 0]
-        if slots is not None:
-            keys, values = keys.index_select(0, slots), values.index_select(0, slots)
-        return self.merge(F.scaled_dot_product_attention(q, keys, values, attn_mask=visible))
+        """A pass's rows (rows x channels): the decode rows first, then the prefill rows (the
+        chunks' tokens, then padding). Every row's key and value go to its slot first (the
+        decode rows', then the prefill rows'); then each row attends to its slot's positions up
+        to its own: a decode row alone, a chunk as one row of a (chunk, PREFILL_CHUNK) grid."""
+        rows, channels = x.shape
+        head = channels // self.n_head
+        q, k, v = self.qkv(x).split(channels, 1)
+        out = x.new_zeros(rows, channels) if prefill is not None else None
+        done = 0
+        if decode is not None:
+            done = decode.rows
+            qd = q[:done].view(done, self.n_head, 1, head)
+            for cache, new in ((keys, k), (values, v)):
+                mine = new[:done] if decode.written is None else new[decode.written]
+                written = mine.reshape(-1, self.n_head, head)
+                cache[decode.write_slots, :, decode.write_positions] = written
+        if prefill is not None:
+            real = prefill.positions.shape[0]
+            qp, kp, vp = (t[done : done + real].view(real, self.n_head, head) for t in (q, k, v))
+            keys[prefill.row_slots, :, prefill.positions] = kp
+            values[prefill.row_slots, :, prefill.positions] = vp
+            chunks = prefill.slots.shape[0]
+            grid = q.new_zeros(chunks * PREFILL_CHUNK, self.n_head, head)
+            grid[prefill.grid] = qp
+            queries = grid.view(chunks, PREFILL_CHUNK, self.n_head, head).transpose(1, 2)
+            seen_k, seen_v = (
+                keys.index_select(0, prefill.slots),
+                values.index_select(0, prefill.slots),
+            )
+            y = F.scaled_dot_product_attention(queries, seen_k, seen_v, attn_mask=prefill.visible)
+            y = y.transpose(1, 2).reshape(chunks * PREFILL_CHUNK, channels)[prefill.grid]
+            out[done : done + real] = y  # type: ignore[index]
+        if decode is not None:
+            if decode.slots is None:
+                seen_k, seen_v = keys[:done], values[:done]
+            else:
+                seen_k, seen_v = (
+                    keys.index_select(0, decode.slots),
+                    values.index_select(0, decode.slots),
+                )
+            y = F.scaled_dot_product_attention(qd, seen_k, seen_v, attn_mask=decode.visible)
+            if out is None:
+                return self.proj(y.reshape(done, channels))
+            out[:done] = y.reshape(done, channels)
+        return self.proj(out)
 
 
 class Block(nn.Module):
@@ -153,20 +190,15 @@ class Block(nn.Module):
         x = x + self.attn(self.ln1(x))
         return x + self.mlp(self.ln2(x))
 
-    def prefill(self, x: Tensor, keys: Tensor, values: Tensor, layout: PrefillLayout) -> Tensor:
-        x = x + self.attn.prefill(self.ln1(x), keys, values, layout)
-        return x + self.mlp(self.ln2(x))
-
-    def decode(
+    def step(
         self,
         x: Tensor,
         keys: Tensor,
         values: Tensor,
-        positions: Tensor,
-        visible: Tensor,
-        slots: Tensor | None,
+        decode: DecodeLayout | None,
+        prefill: PrefillLayout | None,
     ) -> Tensor:
-        x = x + self.attn.decode(self.ln1(x), keys, values, positions, visible, slots)
+        x = x + self.attn.step(self.ln1(x), keys, values, decode, prefill)
         return x + self.mlp(self.ln2(x))
 
 
@@ -210,25 +242,64 @@ class GPT(nn.Module):
         return logits, loss
 
     @torch.inference_mode()
-    def prefill(self, chunks: list[Chunk], cache: KVCache, rows: int) -> Tensor:
-        """One pass over chunks of several prompts (one chunk per slot), `rows` rows long (at
-        least their tokens; the rest is padding): their keys and values go to their slots, and
-        the logits after each chunk's last token come back (chunks x vocabulary).
+    def step(
+        self, cache: KVCache, decode: DecodeRows | None, chunks: list[Chunk], rows: int
+    ) -> Tensor:
+        """One pass: the decode rows (one token each), then `rows` prefill rows holding chunks of
+        several prompts (one chunk per slot, their tokens, then padding). Every row's key and
+        value go to its slot. The logits come back for each decode row, then after each
+        chunk's last token ((decode rows + chunks) x vocabulary).
 
-        The engine picks `rows` (engine/buckets.py): a row's arithmetic is the same in every
-        pass of a proven length, so a prompt's keys, values and logits do not depend on the
-        prompts it was prefilled with."""
-        layout = self._layout(chunks, rows)
-        device = cache.keys.device
-        ids = [token for chunk in chunks for token in chunk.ids]
-        tokens = torch.zeros(rows, dtype=torch.long, device=device)
-        positions = torch.zeros(rows, dtype=torch.long, device=device)
-        tokens[: len(ids)] = torch.tensor(ids, device=device)
-        positions[: len(ids)] = layout.positions
+        The engine picks the sizes (engine/buckets.py): a row's arithmetic is the same in every
+        pass of proven sizes, so a sequence's logits, keys and values do not depend on the
+        others in the pass, nor on whether it had company."""
+        decoding = None if decode is None else self._decode_layout(decode, chunks)
+        prefilling = self._layout(chunks, rows) if chunks else None
+        tokens, positions = self._rows(decode, prefilling)
         x = self.token_embedding(tokens) + self.position_embedding(positions)
         for layer, block in enumerate(self.blocks):
-            x = block.prefill(x, cache.keys[layer], cache.values[layer], layout)
-        return self.lm_head(self.ln_f(x))[layout.last]
+            x = block.step(x, cache.keys[layer], cache.values[layer], decoding, prefilling)
+        logits = self.lm_head(self.ln_f(x))  # every row: the products' shapes stay those proven
+        if prefilling is None:
+            return logits
+        done = 0 if decoding is None else decoding.rows
+        return torch.cat([logits[:done], logits[done + prefilling.last]])
+
+    def prefill(self, chunks: list[Chunk], cache: KVCache, rows: int) -> Tensor:
+        """A pass that only prefills (`step` without decode rows): chunks x vocabulary."""
+        return self.step(cache, None, chunks, rows)
+
+    def decode(
+        self, tokens: Tensor, positions: Tensor, cache: KVCache, slots: Tensor | None = None
+    ) -> Tensor:
+        """A pass that only decodes (`step` without chunks): rows x vocabulary."""
+        return self.step(cache, DecodeRows(tokens, positions, slots), [], 0)
+
+    @staticmethod
+    def _rows(decode: DecodeRows | None, prefill: PrefillLayout | None) -> tuple[Tensor, Tensor]:
+        """Every row's token and position: the decode rows', then the prefill pass's."""
+        if prefill is None:
+            if decode is None:
+                raise ValueError("a pass needs decode rows or chunks")
+            return decode.tokens, decode.positions
+        if decode is None:
+            return prefill.tokens, prefill.row_positions
+        tokens = torch.cat([decode.tokens, prefill.tokens])
+        return tokens, torch.cat([decode.positions, prefill.row_positions])
+
+    def _decode_layout(self, decode: DecodeRows, chunks: list[Chunk]) -> DecodeLayout:
+        rows = decode.tokens.shape[0]
+        device = decode.tokens.device
+        slots = torch.arange(rows, device=device) if decode.slots is None else decode.slots
+        if chunks:
+            prefilled = torch.tensor([chunk.slot for chunk in chunks], device=device)
+            written = torch.isin(slots, prefilled, invert=True).nonzero()[:, 0]
+            write_slots, write_positions = slots[written], decode.positions[written]
+        else:
+            written, write_slots, write_positions = None, slots, decode.positions
+        context = torch.arange(self.config.block_size, device=device)
+        visible = (context[None, :] <= decode.positions[:, None])[:, None, None, :]
+        return DecodeLayout(rows, decode.slots, written, write_slots, write_positions, visible)
 
     def _layout(self, chunks: list[Chunk], rows: int) -> PrefillLayout:
         device = self.lm_head.weight.device
@@ -254,7 +325,15 @@ class GPT(nn.Module):
         places = starts[:, None] + torch.arange(PREFILL_CHUNK, device=device)[None, :]
         context = torch.arange(self.config.block_size, device=device)
         visible = (context[None, None, :] <= places[:, :, None])[:, None]
+        tokens = torch.zeros(rows, dtype=torch.long, device=device)
+        tokens[:real] = torch.tensor(
+            [token for chunk in chunks for token in chunk.ids], device=device
+        )
+        row_positions = torch.zeros(rows, dtype=torch.long, device=device)
+        row_positions[:real] = torch.tensor(positions, device=device)
         return PrefillLayout(
+            tokens=tokens,
+            row_positions=row_positions,
             slots=torch.tensor([chunk.slot for chunk in chunks], device=device),
             row_slots=torch.tensor(row_slots, device=device),
             positions=torch.tensor(positions, device=device),
@@ -262,21 +341,3 @@ class GPT(nn.Module):
             visible=visible,
             last=torch.tensor(last, device=device),
         )
-
-    @torch.inference_mode()
-    def decode(
-        self, tokens: Tensor, positions: Tensor, cache: KVCache, slots: Tensor | None = None
-    ) -> Tensor:
-        """One step for `len(tokens)` rows: token `tokens[i]` sits at `positions[i]` of slot i,
-        or of slot `slots[i]` when given. The engine picks how many rows (engine/buckets.py);
-        each row attends only to its own slot, so a row's arithmetic never mixes with another's.
-        """
-        rows = tokens.shape[0]
-        x = (self.token_embedding(tokens) + self.position_embedding(positions)).unsqueeze(1)
-        context = torch.arange(self.config.block_size, device=tokens.device)
-        visible = (context[None, :] <= positions[:, None])[:, None, None, :]
-        taken = slice(None) if slots is not None else slice(0, rows)
-        for layer, block in enumerate(self.blocks):
-            keys, values = cache.keys[layer, taken], cache.values[layer, taken]
-            x = block.decode(x, keys, values, positions, visible, slots)
-        return self.lm_head(self.ln_f(x[:, 0]))

@@ -149,18 +149,19 @@ class ControlledRunner:
     def open_gate(self) -> None:
         self.gate.set()
 
-    def prefill(self, prompts: list[tuple[int, list[int]]]) -> object:
-        self.entered.set()
-        self.gate.wait(10)
-        if self.faults:
-            raise self.faults.popleft()
-        return self.real.prefill(prompts)
-
-    def decode(
-        self, tokens: list[int], positions: list[int], slots: list[int] | None = None
+    def step(
+        self,
+        prompts: list[tuple[int, list[int]]],
+        tokens: list[int],
+        positions: list[int],
+        slots: list[int] | None = None,
     ) -> object:
+        if prompts:
+            self.entered.set()
         self.gate.wait(10)
-        return self.real.decode(tokens, positions, slots)
+        if prompts and self.faults:
+            raise self.faults.popleft()
+        return self.real.step(prompts, tokens, positions, slots)
 
 
 @pytest.fixture
@@ -194,15 +195,20 @@ def api_schema(client: TestClient) -> schemathesis.schemas.BaseSchema:
 
 
 class SlowRunner(ControlledRunner):
-    """Each decode step takes at least `step_s`: long enough to act in the middle of one."""
+    """Each step that decodes takes at least `step_s`: long enough to act in the middle of one."""
 
     step_s = 0.02
 
-    def decode(
-        self, tokens: list[int], positions: list[int], slots: list[int] | None = None
+    def step(
+        self,
+        prompts: list[tuple[int, list[int]]],
+        tokens: list[int],
+        positions: list[int],
+        slots: list[int] | None = None,
     ) -> object:
-        time.sleep(self.step_s)
-        return super().decode(tokens, positions, slots)
+        if tokens:
+            time.sleep(self.step_s)
+        return super().step(prompts, tokens, positions, slots)
 
 
 @contextlib.contextmanager

@@ -36,17 +36,21 @@ class GatedRunner:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
 
-    def prefill(self, prompts: list[tuple[int, list[int]]]) -> Any:
-        self.entered.set()
+    def step(
+        self,
+        prompts: list[tuple[int, list[int]]],
+        tokens: list[int],
+        positions: list[int],
+        slots: Any = None,
+    ) -> Any:
+        if prompts:
+            self.entered.set()
+        if tokens:
+            time.sleep(self.step_s)
         self.gate.wait(GATE_TIMEOUT_S)
-        if self.faults:
+        if prompts and self.faults:
             raise self.faults.popleft()
-        return self.real.prefill(prompts)
-
-    def decode(self, tokens: list[int], positions: list[int], slots: Any = None) -> Any:
-        time.sleep(self.step_s)
-        self.gate.wait(GATE_TIMEOUT_S)
-        return self.real.decode(tokens, positions, slots)
+        return self.real.step(prompts, tokens, positions, slots)
 
 
 runners: list[GatedRunner] = []

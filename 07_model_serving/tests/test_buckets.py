@@ -119,6 +119,121 @@ def test_a_prompt_prefilled_beside_others_gets_the_bits_it_gets_alone(
         assert torch.equal(mine[:, slots[target], :, :end], theirs[:, slots[target], :, :end])
 
 
+def decoding(runner: object, slots: int) -> tuple[list[int], list[int]]:
+    """A prompt in each of the first `slots` slots, the second of them free again: a decode
+    step's tokens and positions for those slots (the free one at position 0, as the engine
+    sends it)."""
+    lengths = prefill(runner, ["def f(" if slot % 2 else "import " for slot in range(slots)])
+    lengths[1] = 0
+    return runner.tokenizer.encode("x" * slots), lengths
+
+
+class Passes:
+    """The runner's model, counting the passes it makes."""
+
+    def __init__(self, model: object) -> None:
+        self.model, self.count = model, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.model, name)
+
+    def step(self, *args: object) -> torch.Tensor:
+        self.count += 1
+        return self.model.step(*args)
+
+    def decode(self, *args: object) -> torch.Tensor:
+        self.count += 1
+        return self.model.decode(*args)
+
+
+@pytest.mark.parametrize("mixed", [True, False])
+def test_a_step_that_decodes_and_prefills_gives_the_bits_of_passes_of_their_own(
+    engine_parts: ModuleType, mixed: bool
+) -> None:
+    """A prompt in a free slot inside the decode rows, its first block restored from the prefix
+    cache: in one pass with the decode rows (their size proven for it) or in two (not proven),
+    every row gets the bits that a decode alone and a prefill alone give; the free row in the
+    prompt's slot writes nothing over the restored block."""
+    prompt = "for key, value in sorted(items.items()):\n    print(key, value)\n"
+
+    def fresh() -> object:
+        """A runner whose prefix cache holds the prompt's first block (from slot SLOTS - 1)."""
+        runner = engine_parts.ModelRunner(WEIGHTS, "cpu", SLOTS, prefix_blocks=4)
+        runner.prefill([(SLOTS - 1, runner.tokenizer.encode(prompt))])
+        return runner
+
+    warm = fresh()
+    ids = warm.tokenizer.encode(prompt)
+    assert 32 < len(ids) <= 64  # one block restored, one chunk computed
+    tokens, positions = decoding(warm, 8)
+    if not mixed:
+        warm.mixed_buckets = []
+    assert (8 in warm.mixed_buckets) == mixed
+    warm.model = Passes(warm.model)
+    together = warm.step([(1, ids)], tokens, positions)
+    assert warm.model.count == (1 if mixed else 2)
+    assert warm.prefix_cache.stats.hits == 1
+
+    apart = fresh()
+    decoding(apart, 8)
+    decoded = apart.decode(tokens, positions)
+    prefilled = apart.prefill([(1, ids)])
+    held = [row for row in range(8) if positions[row] > 0]  # not the free row (its slot, 1)
+    assert torch.equal(together[held], decoded[held])
+    assert torch.equal(together[8:], prefilled)
+    for mine, theirs in (
+        (warm.cache.keys, apart.cache.keys),
+        (warm.cache.values, apart.cache.values),
+    ):
+        assert torch.equal(mine[:, :8], theirs[:, :8])
+
+
+def test_the_decode_sizes_kept_for_mixed_passes_give_the_bits_of_passes_of_their_own(
+    runner: object, chapter: object
+) -> None:
+    """Checked on prompts that are not the probe's own, at the shortest and longest pass."""
+    model = chapter("model")
+    kept = runner.mixed_buckets
+    assert set(kept) <= set(runner.buckets)
+    lengths = [5, 30, 2, 19, 32, 8, 25, 13, 1, 27, 16]
+    text = runner.tokenizer.encode("while queue:\n    node = queue.pop()\n" * 9)
+    prompts = [text[sum(lengths[:i]) : sum(lengths[: i + 1])] for i in range(len(lengths))]
+    held = prefill(runner, [f"x{slot} = " * (slot % 5 + 1) for slot in range(SLOTS)])
+    space = torch.tensor(runner.tokenizer.encode(" "))
+    for rows in (runner.prefill_buckets[0], runner.prefill_buckets[-1]):
+        count = 1
+        while count < len(prompts) and sum(map(len, prompts[: count + 1])) <= rows:
+            count += 1
+        for size in runner.buckets:
+            cache = model.KVCache(runner.model.config, SLOTS + count, torch.device("cpu"))
+            cache.keys[:, :SLOTS], cache.values[:, :SLOTS] = runner.cache.keys, runner.cache.values
+            chunks = [model.Chunk(ids, SLOTS + i, 0) for i, ids in enumerate(prompts[:count])]
+            rows_ = model.gpt.DecodeRows(space.repeat(size), torch.tensor(held[:size]))
+            out = runner.model.step(cache, rows_, chunks, rows)
+            decoded = runner.model.decode(rows_.tokens, rows_.positions, cache)
+            prefilled = runner.model.prefill(chunks, cache, rows)
+            same = torch.equal(out, torch.cat([decoded, prefilled]))
+            assert same or size not in kept, f"decode {size} with a prefill of {rows}: kept"
+
+
+def test_the_mixed_probe_keeps_no_size_whose_pass_changes_a_bit(
+    runner: object, chapter: object
+) -> None:
+    """A model whose passes that both decode and prefill are off by one bit in one logit: the
+    probe keeps no decode size for them (and the engine gives each its own pass)."""
+    real = runner.model.step
+
+    def skewed(cache: object, decode: object, chunks: list, rows: int) -> torch.Tensor:
+        out = real(cache, decode, chunks, rows)
+        if decode is not None and chunks:
+            out = out.clone()
+            out[-1, 0] = torch.nextafter(out[-1, 0], torch.tensor(float("inf")))
+        return out
+
+    runner.model.step = skewed
+    assert chapter("engine.buckets").probe_mixed(runner) == []
+
+
 class Recorder:
     """The real runner, keeping the logits row of one slot at each decode step it is busy."""
 
@@ -128,10 +243,14 @@ class Recorder:
     def __getattr__(self, name: str) -> object:
         return getattr(self.real, name)
 
-    def decode(
-        self, tokens: list[int], positions: list[int], slots: list[int] | None = None
+    def step(
+        self,
+        prompts: list[tuple[int, list[int]]],
+        tokens: list[int],
+        positions: list[int],
+        slots: list[int] | None = None,
     ) -> torch.Tensor:
-        logits = self.real.decode(tokens, positions, slots)
+        logits = self.real.step(prompts, tokens, positions, slots)
         if self.slot < len(tokens) and positions[self.slot] > 0:  # a free slot sits at 0
             self.rows.append(logits[self.slot].clone())
         return logits

@@ -260,11 +260,16 @@ class Steps:
     def __getattr__(self, name: str) -> object:
         return getattr(self.real, name)
 
-    def decode(
-        self, tokens: list[int], positions: list[int], slots: list[int] | None = None
+    def step(
+        self,
+        prompts: list[tuple[int, list[int]]],
+        tokens: list[int],
+        positions: list[int],
+        slots: list[int] | None = None,
     ) -> torch.Tensor:
-        self.seen.append((len(tokens), slots))
-        return self.real.decode(tokens, positions, slots)
+        if tokens:
+            self.seen.append((len(tokens), slots))
+        return self.real.step(prompts, tokens, positions, slots)
 
 
 def decode_steps(parts: ModuleType, runner: object, cap: int, count: int) -> list[tuple]:

@@ -26,11 +26,16 @@ class LockstepRunner:
     def __getattr__(self, name: str) -> object:
         return getattr(self.real, name)
 
-    def decode(
-        self, tokens: list[int], positions: list[int], slots: list[int] | None = None
+    def step(
+        self,
+        prompts: list[tuple[int, list[int]]],
+        tokens: list[int],
+        positions: list[int],
+        slots: list[int] | None = None,
     ) -> object:
-        assert self.permits.acquire(timeout=10), "the test never allowed this step"
-        return self.real.decode(tokens, positions, slots)
+        if tokens:
+            assert self.permits.acquire(timeout=10), "the test never allowed this step"
+        return self.real.step(prompts, tokens, positions, slots)
 
 
 def test_the_collector_joins_what_piled_up(chapter: Callable[[str], ModuleType]) -> None:
