@@ -243,12 +243,12 @@ class Engine:
             return
         generated, drafted, accepted = self._generated, 0, 0
         first = len(tokens)
-        for sequence, token, row in zip(new, picked[first:], logits[first:], strict=True):
-            self._advance(sequence, token, row)
+        for row, sequence in enumerate(new, start=first):
+            self._advance(sequence, picked[row], logits, row)
         for sequence, chain in chains.items():
             draft = drafts.get(sequence, [])
             drafted += len(draft)
-            accepted += self._keep(sequence, draft, [(picked[i], logits[i]) for i in chain])
+            accepted += self._keep(sequence, draft, chain, picked, logits)
         with self._lock:
             self._recent.append((time.monotonic(), len(running), self._generated - generated))
             self._drafted += drafted
@@ -367,14 +367,20 @@ class Engine:
         return kept
 
     def _keep(
-        self, sequence: Sequence, draft: list[int], picks: list[tuple[int, torch.Tensor]]
+        self,
+        sequence: Sequence,
+        draft: list[int],
+        chain: list[int],
+        picked: list[int],
+        logits: torch.Tensor,
     ) -> int:
-        """Take the sequence's own pick, then each guess's pick while the guess before it was
-        what the model picked: exactly the tokens that steps without guesses would have given.
-        How many guesses were kept that saved a step."""
+        """Take the sequence's own pick (the first of its rows, `chain`), then each guess's pick
+        while the guess before it was what the model picked: exactly the tokens that steps
+        without guesses would have given. How many guesses were kept that saved a step."""
         accepted = 0
-        for depth, (token, logits) in enumerate(picks):
-            self._advance(sequence, token, logits)
+        for depth, row in enumerate(chain):
+            token = picked[row]
+            self._advance(sequence, token, logits, row)
             if depth == len(draft) or token != draft[depth]:
                 break
             if sequence.finish_reason is not None or sequence.cancelled.is_set():
@@ -412,10 +418,11 @@ class Engine:
         temperature, top_k, top_p, uniform = torch.tensor(columns).view(4, len(rows))
         return sample_tokens(logits, temperature, top_k, top_p, uniform).tolist()
 
-    def _advance(self, sequence: Sequence, token: int, logits: torch.Tensor) -> None:
+    def _advance(self, sequence: Sequence, token: int, logits: torch.Tensor, row: int) -> None:
+        """Give the sequence its token, picked from row `row` of the step's `logits`."""
         if sequence.params.logprobs is not None:
             with self._timed("sample_s"):
-                entry = self._token_logprob(logits, token, sequence.params.logprobs)
+                entry = self._token_logprob(logits[row], token, sequence.params.logprobs)
                 sequence.logprobs.append(entry)
         char = self._characters[token]
         sequence.spend_uniform()
