@@ -403,6 +403,14 @@ class Engine:
             return self._pick(logits, rows)
 
     def _pick(self, logits: torch.Tensor, rows: list[Row | None]) -> list[int]:
+        held = [i for i, row in enumerate(rows) if row is not None]
+        if len(held) < len(rows):  # a row that no sequence holds is never read: not picked
+            picked = [0] * len(rows)
+            if held:
+                chosen = self._pick(logits[held], [rows[i] for i in held])
+                for i, token in zip(held, chosen, strict=True):
+                    picked[i] = token
+            return picked
         vocabulary = logits.shape[-1]
         constrained = [(i, row) for i, row in enumerate(rows) if row and row[0].automaton]
         if constrained:  # structured output: what the pattern forbids cannot be picked
