@@ -250,7 +250,8 @@ class Engine:
             drafted += len(draft)
             accepted += self._keep(sequence, draft, chain, picked, logits)
         with self._lock:
-            self._recent.append((time.monotonic(), len(running), self._generated - generated))
+            served = len(running) + len(new)  # the sequences this step gave a token
+            self._recent.append((time.monotonic(), served, self._generated - generated))
             self._drafted += drafted
             self._accepted += accepted
 
