@@ -39,11 +39,10 @@ from engine.sequence import (
     TokenLogprob,
 )
 from engine.speculation import propose
-from model import sample_tokens, token_logprob
+from model import sample_rows, token_logprob
 
 logger = logging.getLogger("chapter07.engine")
 RECENT_STEPS = 200
-GREEDY = SamplingParams(temperature=0)  # what a row that no sequence holds samples with
 
 
 class EngineStopped(Exception):
@@ -419,13 +418,13 @@ class Engine:
             for i, (sequence, _, state) in constrained:
                 allowed = sequence.automaton.allowed(state)  # type: ignore[union-attr]
                 logits[i].masked_fill_(~allowed, float("-inf"))
-        params = [row[0].params if row else GREEDY for row in rows]
-        columns = [p.temperature for p in params] + [p.top_k or vocabulary for p in params]
-        columns += [p.top_p for p in params]
-        # A guess's row uses the number its token would get: the same pick as without guesses.
-        columns += [row[0].uniform(row[1]) if row else 0.0 for row in rows]
-        temperature, top_k, top_p, uniform = torch.tensor(columns).view(4, len(rows))
-        return sample_tokens(logits, temperature, top_k, top_p, uniform).tolist()
+        numbers = []
+        for sequence, depth, _ in rows:  # type: ignore[misc]
+            params = sequence.params
+            # A guess's row uses the number its token would get: the same pick as without guesses.
+            uniform = sequence.uniform(depth)
+            numbers.append((params.temperature, params.top_k or vocabulary, params.top_p, uniform))
+        return sample_rows(logits, numbers)
 
     def _advance(self, sequence: Sequence, token: int, logits: torch.Tensor, row: int) -> None:
         """Give the sequence its token, picked from row `row` of the step's `logits`."""

@@ -8,7 +8,7 @@ from model.chat_template import ChatTemplate
 from model.checkpoint import ModelCard, load_checkpoint, save_checkpoint
 from model.gpt import GPT, PREFILL_CHUNK, Chunk, GPTConfig
 from model.kv_cache import KVCache
-from model.sampling import next_token_logits, sample_tokens, token_logprob
+from model.sampling import next_token_logits, sample_rows, sample_tokens, token_logprob
 from model.tokenizer import CharTokenizer
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "ModelCard",
     "load_checkpoint",
     "next_token_logits",
+    "sample_rows",
     "sample_tokens",
     "save_checkpoint",
     "token_logprob",

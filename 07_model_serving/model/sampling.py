@@ -29,13 +29,43 @@ def sample_tokens(
     keeps the `top_k` likeliest tokens, then the fewest whose probabilities add up to `top_p`,
     and `uniform` (one number in [0, 1) per row) picks among them by inverse transform.
     """
-    if not temperature.any():
+    greedy = temperature == 0
+    cuts = (top_k < logits.shape[-1]).logical_or_(top_p < 1)
+    flags = (bool(greedy.all()), bool(greedy.any()), bool(cuts.any()))
+    return _pick(logits, temperature, top_k, top_p, uniform, *flags)
+
+
+@torch.inference_mode()
+def sample_rows(logits: Tensor, rows: list[tuple[float, int, float, float]]) -> list[int]:
+    """`sample_tokens` for rows whose (temperature, top_k, top_p, uniform) are plain numbers, as
+    the engine holds them: the same picks, with the checks on the numbers made in Python."""
+    columns = torch.tensor(list(zip(*rows, strict=True)))
+    temperature, top_k, top_p, uniform = columns
+    vocabulary = logits.shape[-1]
+    greedy = [row[0] == 0 for row in rows]
+    cuts = any(row[1] < vocabulary or row[2] < 1 for row in rows)
+    return _pick(
+        logits, temperature, top_k, top_p, uniform, all(greedy), any(greedy), cuts
+    ).tolist()
+
+
+def _pick(
+    logits: Tensor,
+    temperature: Tensor,
+    top_k: Tensor,
+    top_p: Tensor,
+    uniform: Tensor,
+    all_greedy: bool,
+    any_greedy: bool,
+    cuts: bool,
+) -> Tensor:
+    if all_greedy:
         return logits.argmax(dim=-1)
     vocabulary = logits.shape[-1]
     scaled = logits / temperature.clamp(min=1e-6)[:, None]
     probabilities, order = torch.softmax(scaled, dim=-1).sort(dim=-1, descending=True)
     cumulative = probabilities.cumsum(dim=-1)
-    if (top_k < vocabulary).logical_or_(top_p < 1).any():
+    if cuts:
         rank = torch.arange(vocabulary, device=logits.device)[None, :]
         keep = (rank < top_k[:, None]) & (
             (cumulative - probabilities < top_p[:, None]) | (rank == 0)
@@ -47,7 +77,7 @@ def sample_tokens(
     target = uniform[:, None] * cumulative[:, -1:]
     picked = torch.searchsorted(cumulative, target, right=True).clamp_(max=last)
     sampled = order.gather(-1, picked)[:, 0]
-    if temperature.all():
+    if not any_greedy:
         return sampled
     return torch.where(temperature == 0, logits.argmax(dim=-1), sampled)
 

@@ -6,6 +6,8 @@ from types import ModuleType
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "model" / "weights" / "code-gpt.safetensors"
 
@@ -34,6 +36,34 @@ def test_greedy_top_k_and_top_p_sampling(model_package: ModuleType) -> None:
     assert everything == {0, 1, 2, 3}
     nucleus = {sample(model_package, logits, top_p=0.3, uniform=u) for u in uniforms}
     assert nucleus == {1}, "top_p 0.3 keeps only the likeliest token here"
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(  # each of a row's parameters is off (no cut) about half of the time
+            st.sampled_from([0.0, 0.0, 1e-7, 0.3, 0.8, 1.0, 1.7]),
+            st.sampled_from([96, 200, 96, 200, 1, 5, 40]),
+            st.sampled_from([1.0, 1.0, 1.0, 0.01, 0.5, 0.9]),
+            st.floats(0, 1, exclude_max=True),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    seed=st.integers(0, 2**16),
+    scale=st.sampled_from([0.5, 2.0, 5.0]),
+)
+def test_sample_rows_picks_what_sample_tokens_picks(
+    model_package: ModuleType, rows: list[tuple[float, int, float, float]], seed: int, scale: float
+) -> None:
+    """The engine's entry (plain numbers, the checks made in Python) and the tensor one agree,
+    with greedy, top-k and top-p rows mixed in any way."""
+    logits = torch.randn(len(rows), 96, generator=torch.Generator().manual_seed(seed)) * scale
+    columns = torch.tensor(list(zip(*rows, strict=True)))
+    expected = model_package.sample_tokens(logits, *columns).tolist()
+    assert model_package.sample_rows(logits, rows) == expected
 
 
 def test_rows_are_sampled_independently(model_package: ModuleType) -> None:
