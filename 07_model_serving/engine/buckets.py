@@ -132,19 +132,25 @@ def probe_mixed(runner: MixingRunner) -> list[int]:
     prompts = _probe_prompts(runner, lengths[-1])
     cache = KVCache(model.config, runner.slots + len(prompts), runner.device, runner.dtype)
     held = [prompts[slot % len(prompts)] for slot in range(runner.slots)]
-    for slot, ids in enumerate(held):
-        model.prefill([Chunk(ids, slot, 0)], cache, bucket(lengths, len(ids)))
+    first = 0
+    while first < len(held):  # as many prompts a pass as the longest pass holds
+        count = _fitting(held[first:], lengths[-1])
+        chunks = [Chunk(ids, first + i, 0) for i, ids in enumerate(held[first : first + count])]
+        model.prefill(chunks, cache, bucket(lengths, sum(len(c.ids) for c in chunks)))
+        first += count
     space = runner.tokenizer.encode(" ")[0]
-
-    def decode_rows(size: int) -> DecodeRows:
-        tokens = torch.full((size,), space, dtype=torch.long, device=runner.device)
-        positions = torch.tensor([len(ids) for ids in held[:size]], device=runner.device)
-        return DecodeRows(tokens, positions)
+    positions = torch.tensor([len(ids) for ids in held], device=runner.device)
+    decode_rows = {
+        size: DecodeRows(
+            torch.full((size,), space, dtype=torch.long, device=runner.device), positions[:size]
+        )
+        for size in sizes
+    }
 
     def written(size: int) -> list[Tensor]:
         """What the decode rows wrote: each row's key and value at its position, every layer."""
-        rows, positions = torch.arange(size), decode_rows(size).positions
-        return [part[:, rows, :, positions].clone() for part in (cache.keys, cache.values)]
+        rows = torch.arange(size)
+        return [part[:, rows, :, positions[:size]].clone() for part in (cache.keys, cache.values)]
 
     def prompts_kv(count: int) -> list[Tensor]:
         return [
@@ -155,15 +161,14 @@ def probe_mixed(runner: MixingRunner) -> list[int]:
 
     alone = {}
     for size in sizes:
-        logits = model.decode(decode_rows(size).tokens, decode_rows(size).positions, cache)
-        alone[size] = (logits, written(size))
+        alone[size] = (model.step(cache, decode_rows[size], [], 0), written(size))
     kept = set(sizes)
     for rows in lengths:
         count = _fitting(prompts, rows)
         chunks = [Chunk(ids, runner.slots + slot, 0) for slot, ids in enumerate(prompts[:count])]
         prefilled, prefilled_kv = model.prefill(chunks, cache, rows), prompts_kv(count)
         for size in sorted(kept):
-            out = model.step(cache, decode_rows(size), chunks, rows)
+            out = model.step(cache, decode_rows[size], chunks, rows)
             logits, kv = alone[size]
             same = torch.equal(out[:size], logits) and torch.equal(out[size:], prefilled)
             same = same and all(map(torch.equal, written(size), kv))

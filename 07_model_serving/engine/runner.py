@@ -117,7 +117,7 @@ class ModelRunner:
         if decode is not None and (
             not prompts or len(tokens) not in self.mixed_buckets or first_pass > most
         ):
-            decoded = self.model.decode(decode.tokens, decode.positions, self.cache, decode.slots)
+            decoded = self.model.step(self.cache, decode, [], 0)
             if not prompts:
                 return decoded.float().cpu()
             decode = None

@@ -329,14 +329,15 @@ class GPT(nn.Module):
         tokens[:real] = torch.tensor(
             [token for chunk in chunks for token in chunk.ids], device=device
         )
+        real_positions = torch.tensor(positions, device=device)
         row_positions = torch.zeros(rows, dtype=torch.long, device=device)
-        row_positions[:real] = torch.tensor(positions, device=device)
+        row_positions[:real] = real_positions
         return PrefillLayout(
             tokens=tokens,
             row_positions=row_positions,
             slots=torch.tensor([chunk.slot for chunk in chunks], device=device),
             row_slots=torch.tensor(row_slots, device=device),
-            positions=torch.tensor(positions, device=device),
+            positions=real_positions,
             grid=torch.tensor(grid, device=device),
             visible=visible,
             last=torch.tensor(last, device=device),
