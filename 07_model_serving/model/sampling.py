@@ -5,6 +5,8 @@ against). `sample_tokens` picks one token per row for a whole batch at once; eve
 its own parameters and its own random number, so a row's choice never depends on the others.
 """
 
+from array import array
+
 import torch
 from torch import Tensor
 
@@ -39,8 +41,9 @@ def sample_tokens(
 def sample_rows(logits: Tensor, rows: list[tuple[float, int, float, float]]) -> list[int]:
     """`sample_tokens` for rows whose (temperature, top_k, top_p, uniform) are plain numbers, as
     the engine holds them: the same picks, with the checks on the numbers made in Python."""
-    columns = torch.tensor(list(zip(*rows, strict=True)))
-    temperature, top_k, top_p, uniform = columns
+    # float32 columns through an array: the values torch.tensor makes, several times faster
+    flat = array("f", [number for column in zip(*rows, strict=True) for number in column])
+    temperature, top_k, top_p, uniform = torch.frombuffer(flat, dtype=torch.float32).view(4, -1)
     vocabulary = logits.shape[-1]
     greedy = [row[0] == 0 for row in rows]
     cuts = any(row[1] < vocabulary or row[2] < 1 for row in rows)
