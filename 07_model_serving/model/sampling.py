@@ -21,6 +21,14 @@ def next_token_logits(model: GPT, ids: list[int], device: torch.device) -> Tenso
     return logits[0, -1].float().cpu()
 
 
+# The largest float32 below 1. A uniform number must stay below 1 once it is a float32 (Python's
+# `random()` can round up to 1.0 there): then the target stays below the total and the first
+# cumulative probability above it is a token's with a probability above 0 (one the cuts kept,
+# one a pattern allows).
+BELOW_ONE = 1 - 2**-24
+TEMPERATURE_FLOOR = 1e-6  # a greedy row's divisor: its sampled token is not used
+
+
 @torch.inference_mode()
 def sample_tokens(
     logits: Tensor, temperature: Tensor, top_k: Tensor, top_p: Tensor, uniform: Tensor
@@ -32,57 +40,65 @@ def sample_tokens(
     and `uniform` (one number in [0, 1) per row) picks among them by inverse transform.
     """
     greedy = temperature == 0
-    cuts = (top_k < logits.shape[-1]).logical_or_(top_p < 1)
-    flags = (bool(greedy.all()), bool(greedy.any()), bool(cuts.any()))
-    return _pick(logits, temperature, top_k, top_p, uniform, *flags)
+    cuts = bool((top_k < logits.shape[-1]).logical_or_(top_p < 1).any())
+    return _pick(
+        logits,
+        temperature.clamp(min=TEMPERATURE_FLOOR)[:, None],
+        top_k[:, None] if cuts else None,
+        top_p[:, None] if cuts else None,
+        uniform.clamp(max=BELOW_ONE)[:, None],
+        greedy if bool(greedy.any()) else None,
+        bool(greedy.all()),
+    )
 
 
 @torch.inference_mode()
 def sample_rows(logits: Tensor, rows: list[tuple[float, int, float, float]]) -> list[int]:
     """`sample_tokens` for rows whose (temperature, top_k, top_p, uniform) are plain numbers, as
     the engine holds them: the same picks, with the checks on the numbers made in Python."""
-    # float32 columns through an array: the values torch.tensor makes, several times faster
-    flat = array("f", [number for column in zip(*rows, strict=True) for number in column])
-    temperature, top_k, top_p, uniform = torch.frombuffer(flat, dtype=torch.float32).view(4, -1)
     vocabulary = logits.shape[-1]
     greedy = [row[0] == 0 for row in rows]
     cuts = any(row[1] < vocabulary or row[2] < 1 for row in rows)
-    return _pick(
-        logits, temperature, top_k, top_p, uniform, all(greedy), any(greedy), cuts
-    ).tolist()
+    columns = [
+        [max(row[0], TEMPERATURE_FLOOR) for row in rows],
+        [min(row[3], BELOW_ONE) for row in rows],
+    ]
+    if cuts:
+        columns += [[row[1] for row in rows], [row[2] for row in rows]]
+    flat = array("f", [number for column in columns for number in column])  # float32 columns
+    as_tensors = torch.frombuffer(flat, dtype=torch.float32).view(len(columns), -1, 1)
+    temperature, uniform, *cut = as_tensors
+    top_k, top_p = cut or (None, None)
+    greedy_rows = torch.tensor(greedy) if any(greedy) else None
+    return _pick(logits, temperature, top_k, top_p, uniform, greedy_rows, all(greedy)).tolist()
 
 
 def _pick(
     logits: Tensor,
     temperature: Tensor,
-    top_k: Tensor,
-    top_p: Tensor,
+    top_k: Tensor | None,
+    top_p: Tensor | None,
     uniform: Tensor,
+    greedy: Tensor | None,
     all_greedy: bool,
-    any_greedy: bool,
-    cuts: bool,
 ) -> Tensor:
+    """Columns are (rows x 1): `temperature` above 0, `uniform` below 1 in float32; `top_k` and
+    `top_p` are None when no row cuts (every token is kept: the same picks, in fewer
+    operations), `greedy` None when no row is greedy."""
     if all_greedy:
         return logits.argmax(dim=-1)
-    vocabulary = logits.shape[-1]
-    scaled = logits / temperature.clamp(min=1e-6)[:, None]
-    probabilities, order = torch.softmax(scaled, dim=-1).sort(dim=-1, descending=True)
+    probabilities, order = torch.softmax(logits / temperature, dim=-1).sort(dim=-1, descending=True)
+    if top_k is not None and top_p is not None:
+        cumulative = probabilities.cumsum(dim=-1)
+        rank = torch.arange(logits.shape[-1], device=logits.device)
+        keep = (rank < top_k) & ((cumulative - probabilities < top_p) | (rank == 0))
+        probabilities = probabilities * keep
     cumulative = probabilities.cumsum(dim=-1)
-    if cuts:
-        rank = torch.arange(vocabulary, device=logits.device)[None, :]
-        keep = (rank < top_k[:, None]) & (
-            (cumulative - probabilities < top_p[:, None]) | (rank == 0)
-        )
-        cumulative = (probabilities * keep).cumsum(dim=-1)
-        last = keep.sum(dim=-1, keepdim=True) - 1
-    else:  # no row cuts its tail: every token is kept (the same picks, in fewer operations)
-        last = vocabulary - 1
-    target = uniform[:, None] * cumulative[:, -1:]
-    picked = torch.searchsorted(cumulative, target, right=True).clamp_(max=last)
-    sampled = order.gather(-1, picked)[:, 0]
-    if not any_greedy:
+    picked = torch.searchsorted(cumulative, uniform * cumulative[:, -1:], right=True)
+    sampled = order.gather(-1, picked).view(-1)
+    if greedy is None:
         return sampled
-    return torch.where(temperature == 0, logits.argmax(dim=-1), sampled)
+    return torch.where(greedy, logits.argmax(dim=-1), sampled)
 
 
 @torch.inference_mode()

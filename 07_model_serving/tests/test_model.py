@@ -66,6 +66,41 @@ def test_sample_rows_picks_what_sample_tokens_picks(
     assert model_package.sample_rows(logits, rows) == expected
 
 
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from([1e-7, 0.3, 0.8, 1.0, 1.7]),
+            st.sampled_from([96, 200, 1, 5, 40]),
+            st.sampled_from([1.0, 1.0, 0.5, 0.9]),
+            st.one_of(  # Python's random() gives up to 1 - 2**-53, which is 1.0 as a float32
+                st.floats(0, 1, exclude_max=True),
+                st.sampled_from([1 - 2**-53, 1 - 2**-25, 1 - 2**-24]),
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    seed=st.integers(0, 2**16),
+)
+def test_a_token_without_probability_is_never_picked(
+    model_package: ModuleType, rows: list[tuple[float, int, float, float]], seed: int
+) -> None:
+    """A token whose logit is minus infinity (one a pattern forbids) has probability 0, and no
+    uniform number below 1 picks it, even one that a float32 rounds up to 1."""
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(len(rows), 96, generator=generator) * 3
+    forbidden = torch.rand(len(rows), 96, generator=generator) < 0.7
+    forbidden[:, 0] = False  # a pattern always allows some token
+    logits[forbidden] = float("-inf")
+    picked = model_package.sample_rows(logits, rows)
+    assert not any(forbidden[row, token] for row, token in enumerate(picked))
+    columns = torch.tensor(list(zip(*rows, strict=True)))
+    assert model_package.sample_tokens(logits, *columns).tolist() == picked
+
+
 def test_rows_are_sampled_independently(model_package: ModuleType) -> None:
     torch.manual_seed(0)
     logits = torch.randn(8, 96) * 3
