@@ -61,6 +61,18 @@ class DecodeLayout:
 
 
 @dataclass(frozen=True)
+class ChunkGroup:
+    """A pass's chunks that start at the same position. They attend to the positions up to
+    their end only (`seen`: their start + PREFILL_CHUNK), not the whole context, in one product
+    for them all: a chunk's shapes depend on its own start, never on the other chunks."""
+
+    seen: int
+    members: Tensor | None  # their indices among the pass's chunks (None: every chunk)
+    slots: Tensor  # (members,): each one's slot
+    visible: Tensor  # (1, 1, PREFILL_CHUNK, seen): what each grid place attends to
+
+
+@dataclass(frozen=True)
 class PrefillLayout:
     """Where a pass's rows go: the real rows (every chunk's tokens, one after the other) come
     first, padding rows after them; attention sees each chunk as a row of a (chunk, position)
@@ -68,11 +80,10 @@ class PrefillLayout:
 
     tokens: Tensor  # (rows,): every row's token, 0 for padding
     row_positions: Tensor  # (rows,): every row's position, 0 for padding
-    slots: Tensor  # (chunks,): each chunk's slot
     row_slots: Tensor  # (real rows,): the slot of each real row
     positions: Tensor  # (real rows,): its position in that slot
     grid: Tensor  # (real rows,): its place in the flattened (chunk, PREFILL_CHUNK) grid
-    visible: Tensor  # (chunks, 1, PREFILL_CHUNK, context): what each grid place attends to
+    groups: tuple[ChunkGroup, ...]  # the chunks by start, each group's attention in one product
     last: Tensor  # (chunks,): the row of each chunk's last token
 
 
@@ -147,15 +158,24 @@ class CausalSelfAttention(nn.Module):
             qp, kp, vp = (t[done : done + real].view(real, self.n_head, head) for t in (q, k, v))
             keys[prefill.row_slots, :, prefill.positions] = kp
             values[prefill.row_slots, :, prefill.positions] = vp
-            chunks = prefill.slots.shape[0]
+            chunks = prefill.last.shape[0]
             grid = q.new_zeros(chunks * PREFILL_CHUNK, self.n_head, head)
             grid[prefill.grid] = qp
             queries = grid.view(chunks, PREFILL_CHUNK, self.n_head, head).transpose(1, 2)
-            seen_k, seen_v = (
-                keys.index_select(0, prefill.slots),
-                values.index_select(0, prefill.slots),
-            )
-            y = F.scaled_dot_product_attention(queries, seen_k, seen_v, attn_mask=prefill.visible)
+            y = torch.empty_like(queries) if len(prefill.groups) > 1 else queries
+            for group in prefill.groups:
+                seen_k, seen_v = (
+                    cache[:, :, : group.seen].index_select(0, group.slots)
+                    for cache in (keys, values)
+                )
+                mine = queries if group.members is None else queries[group.members]
+                found = F.scaled_dot_product_attention(
+                    mine, seen_k, seen_v, attn_mask=group.visible
+                )
+                if group.members is None:
+                    y = found
+                else:
+                    y[group.members] = found
             y = y.transpose(1, 2).reshape(chunks * PREFILL_CHUNK, channels)[prefill.grid]
             out[done : done + real] = y  # type: ignore[index]
         if decode is not None:
@@ -321,10 +341,6 @@ class GPT(nn.Module):
             positions += range(chunk.start, end)
             grid += range(index * PREFILL_CHUNK, index * PREFILL_CHUNK + len(chunk.ids))
             last.append(len(positions) - 1)
-        starts = torch.tensor([chunk.start for chunk in chunks], device=device)
-        places = starts[:, None] + torch.arange(PREFILL_CHUNK, device=device)[None, :]
-        context = torch.arange(self.config.block_size, device=device)
-        visible = (context[None, None, :] <= places[:, :, None])[:, None]
         tokens = torch.zeros(rows, dtype=torch.long, device=device)
         tokens[:real] = torch.tensor(
             [token for chunk in chunks for token in chunk.ids], device=device
@@ -335,10 +351,28 @@ class GPT(nn.Module):
         return PrefillLayout(
             tokens=tokens,
             row_positions=row_positions,
-            slots=torch.tensor([chunk.slot for chunk in chunks], device=device),
             row_slots=torch.tensor(row_slots, device=device),
             positions=real_positions,
             grid=torch.tensor(grid, device=device),
-            visible=visible,
+            groups=self._groups(chunks),
             last=torch.tensor(last, device=device),
         )
+
+    def _groups(self, chunks: list[Chunk]) -> tuple[ChunkGroup, ...]:
+        device = self.lm_head.weight.device
+        starts = sorted({chunk.start for chunk in chunks})
+        groups = []
+        for start in starts:
+            members = [i for i, chunk in enumerate(chunks) if chunk.start == start]
+            seen = min(start + PREFILL_CHUNK, self.config.block_size)
+            places = start + torch.arange(PREFILL_CHUNK, device=device)
+            visible = torch.arange(seen, device=device)[None, :] <= places[:, None]
+            groups.append(
+                ChunkGroup(
+                    seen=seen,
+                    members=None if len(starts) == 1 else torch.tensor(members, device=device),
+                    slots=torch.tensor([chunks[i].slot for i in members], device=device),
+                    visible=visible[None, None],
+                )
+            )
+        return tuple(groups)

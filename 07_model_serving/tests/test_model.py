@@ -175,6 +175,28 @@ def test_a_row_gets_the_same_logits_alone_and_in_a_full_batch(model_package: Mod
     assert torch.equal(row_alone, row_crowded), "batching must not change a row's logits"
 
 
+@pytest.mark.parametrize("length", [5, 32, 40, 100])
+def test_a_chunk_reads_no_position_past_its_grid(model_package: ModuleType, length: int) -> None:
+    """A chunk attends to its slot's positions up to its start + PREFILL_CHUNK, not the whole
+    context: with NaN in every position after that, its logits, keys and values are the same."""
+    model, tokenizer = committed(model_package)
+    ids = tokenizer.encode(("for i in range(10):\n    print(i)\n" * 4)[:length])
+    size = model_package.PREFILL_CHUNK
+    clean = model_package.KVCache(model.config, slots=2, device=torch.device("cpu"))
+    dirty = model_package.KVCache(model.config, slots=2, device=torch.device("cpu"))
+    for start in range(0, length, size):
+        for cache in ("keys", "values"):
+            poisoned = getattr(clean, cache).clone()
+            poisoned[:, 1, :, start + size :] = float("nan")
+            setattr(dirty, cache, poisoned)
+        chunk = model_package.Chunk(ids[start : start + size], 1, start)
+        expected = model.prefill([chunk], clean, rows=size)
+        assert torch.equal(model.prefill([chunk], dirty, rows=size), expected)
+        for cache in ("keys", "values"):
+            written = getattr(clean, cache)[:, 1, :, : start + size]
+            assert torch.equal(getattr(dirty, cache)[:, 1, :, : start + size], written)
+
+
 def test_committed_checkpoint_loads_with_its_card(model_package: ModuleType) -> None:
     model, tokenizer, card = model_package.load_checkpoint(WEIGHTS, torch.device("cpu"))
     assert card.name == "code-gpt-char"
