@@ -5,22 +5,30 @@ engine in a thread and in a process of its own (as the image runs it), this read
 engine's own step clock (`Engine.step_times`) and prints, per step: the model's forward passes
 (which also prefill the prompts that replace finished sequences), sampling, and the rest
 (admitting, scheduling, the listeners, and in a process the news sent to the server). It
-compares the tokens the engine made with raw decode, the model alone stepping the same batch
-size in a loop just before (`raw_step_us`: the model's time beyond it is the prefill's). Run
-from the chapter folder: `python -m bench.step_overhead` (`make bench-7` runs it and writes
-bench/step-overhead-cpu.json).
+compares the tokens the engine made with raw decode: the model alone, stepping the same batch
+size in a loop (`raw_step_us`: the model's time beyond it is the prefill's).
+
+This machine's speed drifts by more than the gap being measured, within seconds. So the two
+are measured in turns, close together: the engine runs for WINDOW_S, then it is paused (the
+thread at its next pass, the process with SIGSTOP) while raw decode runs for RAW_S on a model
+of its own, then it goes on; ROUNDS times a level. A round's share compares its window with
+the raw decode right after it. A window starts after the engine's first whole step, so no
+paused step is counted. Run from the chapter folder: `python -m bench.step_overhead`
+(`make bench-7` runs it and writes bench/step-overhead-cpu.json).
 """
 
 import json
 import os
+import signal
+import statistics
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 
-from bench.padding import step_ms
 from bench.run import PROMPTS, TOKENS, WEIGHTS
 from engine import Engine, ModelRunner, SamplingParams
 from engine.buckets import bucket
@@ -28,37 +36,109 @@ from engine.process import EngineProcess
 
 SLOTS = 64  # the default MAX_BATCH_SIZE
 LEVELS = (1, 4, 16, 64)
-SECONDS = 2.0  # a measuring window
-ROUNDS = 3  # raw decode, then a window, this many times per level
+WARM_S = 1.0  # every slot busy before the first window
+ROUNDS = 24
+WINDOW_S = 0.4  # the engine alone
+RAW_S = 0.2  # then raw decode alone
 
 
-def raw_decode_tokens_per_s(runner: ModelRunner, rows: int) -> float:
-    """The model alone: `rows` rows decoded step after step, nothing else."""
-    return rows / (step_ms(runner, rows) / 1000)
+class PausableRunner:
+    """The engine's runner, with a pause between passes (the engine in a thread)."""
+
+    def __init__(self, real: ModelRunner) -> None:
+        self.real = real
+        self.running = threading.Event()
+        self.running.set()
+        self.parked = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def step(self, *pass_rows: Any) -> Any:
+        if not self.running.is_set():
+            self.parked.set()
+            self.running.wait()
+        return self.real.step(*pass_rows)
+
+    def pause(self) -> None:
+        self.parked.clear()
+        self.running.clear()
+        if not self.parked.wait(10):
+            raise RuntimeError("the engine did not come to its next pass")
+
+    def resume(self) -> None:
+        self.running.set()
 
 
-def keep_in_flight(engine: object, runner: ModelRunner, concurrency: int) -> dict[str, float]:
-    """`concurrency` sequences always in flight for SECONDS; the step clock over that window."""
-    encoded = [runner.tokenizer.encode(prompt) for prompt in PROMPTS]
-    measuring = threading.Event()
-    measuring.set()
+class StoppableProcess:
+    """The engine's process, stopped and continued with signals (the engine in a process)."""
+
+    def __init__(self, engine: EngineProcess) -> None:
+        self.pid = engine.pid
+
+    def pause(self) -> None:
+        os.kill(self.pid, signal.SIGSTOP)
+        while Path(f"/proc/{self.pid}/stat").read_text().split(")")[-1].split()[0] != "T":
+            time.sleep(0.0005)
+
+    def resume(self) -> None:
+        os.kill(self.pid, signal.SIGCONT)
+
+
+def raw_step_s(raw: ModelRunner, rows: int) -> float:
+    """The model alone: `rows` rows decoded step after step for RAW_S, a mean step."""
+    tokens, positions = [0] * rows, [20] * rows
+    for _ in range(3):  # the engine's pass left other data in the caches
+        raw.decode(tokens, positions)
+    steps, started = 0, time.perf_counter()
+    while time.perf_counter() - started < RAW_S:
+        raw.decode(tokens, positions)
+        steps += 1
+    return (time.perf_counter() - started) / steps
+
+
+def next_whole_step(engine: Any) -> None:
+    steps = engine.step_times().steps
+    while engine.step_times().steps < steps + 2:
+        time.sleep(0.001)
+
+
+def measure_level(engine: Any, pauser: Any, raw: ModelRunner, concurrency: int) -> dict:
+    encoded = [raw.tokenizer.encode(prompt) for prompt in PROMPTS]
+    keeping = threading.Event()
+    keeping.set()
 
     def submit(number: int) -> None:
         params = SamplingParams(max_new_tokens=TOKENS, temperature=0.8, seed=number)
         sequence = engine.submit(encoded[number % len(encoded)], params)
-        sequence.future.add_done_callback(lambda _: measuring.is_set() and submit(number + 64))
+        sequence.future.add_done_callback(lambda _: keeping.is_set() and submit(number + 64))
 
     for number in range(concurrency):
         submit(number)
-    time.sleep(1.0)  # every slot busy before the window opens
-    before, made_before = engine.step_times(), engine.stats().tokens_generated
-    time.sleep(SECONDS)
-    after, made_after = engine.step_times(), engine.stats().tokens_generated
-    measuring.clear()
-    steps = after.steps - before.steps
-    step = (after.step_s - before.step_s) / steps
-    model = (after.model_s - before.model_s) / steps
-    sample = (after.sample_s - before.sample_s) / steps
+    time.sleep(WARM_S)
+    rows = bucket(raw.buckets, concurrency)
+    rounds, clock = [], {"steps": 0, "step_s": 0.0, "model_s": 0.0, "sample_s": 0.0}
+    for _ in range(ROUNDS):
+        next_whole_step(engine)
+        before, made_before = engine.step_times(), engine.stats().tokens_generated
+        opened = time.perf_counter()
+        time.sleep(WINDOW_S)
+        after, made_after = engine.step_times(), engine.stats().tokens_generated
+        window_s = time.perf_counter() - opened
+        pauser.pause()
+        raw_s = raw_step_s(raw, rows)
+        pauser.resume()
+        for part in clock:
+            clock[part] += getattr(after, part) - getattr(before, part)
+        made = (made_after - made_before) / window_s
+        rounds.append({"made": made, "raw": concurrency / raw_s, "raw_step_s": raw_s})
+    keeping.clear()
+    while engine.stats().running or engine.stats().waiting:
+        time.sleep(0.05)
+    shares = sorted(r["made"] / r["raw"] for r in rounds)
+    steps = clock["steps"]
+    step, model, sample = (clock[part] / steps for part in ("step_s", "model_s", "sample_s"))
+    quartiles = statistics.quantiles(shares, n=4)
     return {
         "steps": steps,
         "step_us": round(step * 1e6, 1),
@@ -66,51 +146,42 @@ def keep_in_flight(engine: object, runner: ModelRunner, concurrency: int) -> dic
         "sample_us": round(sample * 1e6, 1),
         "other_us": round((step - model - sample) * 1e6, 1),
         "overhead_share": round(1 - model / step, 3),
-        "tokens_per_s": round((made_after - made_before) / SECONDS, 1),
+        "tokens_per_s": round(statistics.median(r["made"] for r in rounds), 1),
+        "raw_rows": rows,
+        "raw_tokens_per_s": round(statistics.median(r["raw"] for r in rounds), 1),
+        "raw_step_us": round(statistics.median(r["raw_step_s"] for r in rounds) * 1e6, 1),
+        "share_of_raw_decode": round(statistics.median(shares), 3),
+        "share_quartiles": [round(quartiles[0], 3), round(quartiles[2], 3)],
+        "shares_of_raw_decode": [round(share, 3) for share in shares],
     }
 
 
-def measure(engine: object, runner: ModelRunner) -> dict[str, dict[str, object]]:
-    """Each level in ROUNDS rounds: raw decode, then the engine's window right after it (this
-    machine's speed drifts, so each share compares two measurements seconds apart). A level
-    reports its median round, and every round's share."""
+def measure(engine: Any, pauser: Any, raw: ModelRunner) -> dict[str, dict]:
     found = {}
     for concurrency in LEVELS:
         print(f"  {concurrency} in flight", file=sys.stderr)
-        rows = bucket(runner.buckets, concurrency)
-        rounds = []
-        for _ in range(ROUNDS):
-            raw = raw_decode_tokens_per_s(runner, rows) * concurrency / rows
-            level: dict[str, object] = dict(keep_in_flight(engine, runner, concurrency))
-            level["raw_rows"], level["raw_tokens_per_s"] = rows, round(raw, 1)
-            level["raw_step_us"] = round(concurrency / raw * 1e6, 1)
-            level["share_of_raw_decode"] = round(level["tokens_per_s"] / raw, 3)
-            rounds.append(level)
-            while engine.stats().running or engine.stats().waiting:
-                time.sleep(0.05)
-        rounds.sort(key=lambda level: level["share_of_raw_decode"])
-        median = rounds[len(rounds) // 2]
-        median["shares_of_raw_decode"] = [level["share_of_raw_decode"] for level in rounds]
-        found[str(concurrency)] = median
+        found[str(concurrency)] = measure_level(engine, pauser, raw, concurrency)
     return found
 
 
 def main() -> None:
     threads = int(os.environ.get("CPU_THREADS", "1"))  # as the server does
     torch.set_num_threads(threads)
-    runner = ModelRunner(WEIGHTS, "cpu", SLOTS)
-    report: dict[str, object] = {"cpu_threads": threads, "buckets": runner.buckets}
-    report["prefill_lengths"] = runner.prefill_buckets
-    report["mixed_buckets"] = runner.mixed_buckets
+    raw = ModelRunner(WEIGHTS, "cpu", SLOTS)  # raw decode's own model and cache
+    report: dict[str, object] = {"cpu_threads": threads, "buckets": raw.buckets}
+    report["prefill_lengths"] = raw.prefill_buckets
+    report["mixed_buckets"] = raw.mixed_buckets
+    report["rounds"], report["window_s"], report["raw_s"] = ROUNDS, WINDOW_S, RAW_S
     print("engine in a thread", file=sys.stderr)
-    engine = Engine(runner, max_waiting=10_000)
+    runner = PausableRunner(ModelRunner(WEIGHTS, "cpu", SLOTS))
+    engine = Engine(runner, max_waiting=10_000)  # type: ignore[arg-type]
     engine.start()
-    report["thread"] = measure(engine, runner)
+    report["thread"] = measure(engine, runner, raw)
     engine.stop(drain_s=0)
     print("engine in a process", file=sys.stderr)
     remote = EngineProcess(ModelRunner(WEIGHTS, "cpu", SLOTS), "cpu", 10_000, threads)
     remote.start()
-    report["process"] = measure(remote, runner)
+    report["process"] = measure(remote, StoppableProcess(remote), raw)
     remote.stop(drain_s=0)
     out = Path(__file__).resolve().parent / "step-overhead-cpu.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
