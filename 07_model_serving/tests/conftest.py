@@ -13,7 +13,6 @@ import socket
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -25,6 +24,9 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from testkit.inprocess import load_file
+
+HOOKS = load_file(Path(__file__).with_name("host_hooks.py"))  # the tests' runners, and spec()
 CHAPTER_DIR = Path(__file__).resolve().parents[1]
 SETTINGS = (
     "MODEL_PATH",
@@ -104,9 +106,7 @@ def chapter() -> Callable[[str], ModuleType]:
 @pytest.fixture
 def app_spec() -> dict[str, object]:
     """How the app host builds this chapter's app for `api` (the graded checks' fixture)."""
-    from testkit.inprocess import load_file
-
-    return load_file(Path(__file__).with_name("host_hooks.py")).spec()
+    return HOOKS.spec()
 
 
 @pytest.fixture
@@ -126,55 +126,31 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
-class ControlledRunner:
-    """The real model behind a gate that a test can close, and with faults it can inject.
-
-    The engine takes it through `create_app(runner_factory=...)`: nothing live is patched.
-    """
-
-    def __init__(self, real: object) -> None:
-        self.real = real
-        self.gate = threading.Event()
-        self.gate.set()
-        self.entered = threading.Event()  # a prefill has started since the gate closed
-        self.faults: deque[Exception] = deque()
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.real, name)
-
-    def close_gate(self) -> None:
-        self.entered.clear()
-        self.gate.clear()
-
-    def open_gate(self) -> None:
-        self.gate.set()
-
-    def step(
-        self,
-        prompts: list[tuple[int, list[int]]],
-        tokens: list[int],
-        positions: list[int],
-        slots: list[int] | None = None,
-    ) -> object:
-        if prompts:
-            self.entered.set()
-        self.gate.wait(10)
-        if prompts and self.faults:
-            raise self.faults.popleft()
-        return self.real.step(prompts, tokens, positions, slots)
-
-
 @pytest.fixture
 def load_app(env: pytest.MonkeyPatch) -> Callable[[], FastAPI]:
     return lambda: chapter_module("main").create_app()
 
 
+def controlled_runner(real: object) -> object:
+    """The real model behind a gate that a test can close (`close_gate`, `open_gate`, `entered`),
+    with faults it can inject (`faults`): host_hooks.GatedRunner, in the test's own process."""
+    return HOOKS.GatedRunner(real, gate_timeout_s=10)
+
+
+def slow_runner(real: object) -> object:
+    """A controlled runner whose each step that decodes takes at least 20 ms: long enough to act
+    in the middle of one."""
+    return HOOKS.GatedRunner(real, gate_timeout_s=10, step_s=0.02)
+
+
 @pytest.fixture
 def load_controlled_app(env: pytest.MonkeyPatch) -> Callable[..., FastAPI]:
-    """An app whose runner is a `ControlledRunner` (or the class given), at `service.runner`."""
+    """An app whose runner is `controlled_runner` (or what the factory given makes of the real
+    one), at `service.runner`. The engine takes it through `create_app(runner_factory=...)`:
+    nothing live is patched."""
     main = chapter_module("main")
-    return lambda kind=ControlledRunner: main.create_app(
-        runner_factory=lambda settings: kind(main.load_runner(settings))
+    return lambda wrap=controlled_runner: main.create_app(
+        runner_factory=lambda settings: wrap(main.load_runner(settings))
     )
 
 
@@ -192,23 +168,6 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def api_schema(client: TestClient) -> schemathesis.schemas.BaseSchema:
     return schemathesis.openapi.from_asgi("/openapi.json", client.app)
-
-
-class SlowRunner(ControlledRunner):
-    """Each step that decodes takes at least `step_s`: long enough to act in the middle of one."""
-
-    step_s = 0.02
-
-    def step(
-        self,
-        prompts: list[tuple[int, list[int]]],
-        tokens: list[int],
-        positions: list[int],
-        slots: list[int] | None = None,
-    ) -> object:
-        if tokens:
-            time.sleep(self.step_s)
-        return super().step(prompts, tokens, positions, slots)
 
 
 @contextlib.contextmanager
@@ -271,7 +230,7 @@ def shared_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def load_slow_app(load_controlled_app: Callable[..., FastAPI]) -> Callable[[], FastAPI]:
-    return lambda: load_controlled_app(SlowRunner)
+    return lambda: load_controlled_app(slow_runner)
 
 
 @pytest.fixture

@@ -22,16 +22,13 @@ from typing import Any
 GATE_TIMEOUT_S = 60  # a gate left closed opens by itself: a failed check must not hang
 
 
-class GatedRunner:
-    """The real model behind a gate: a prompt that reaches it waits until the gate opens."""
+class WrappedRunner:
+    """The real runner, with a test's hand on each pass: `enter` sees the pass before it runs,
+    `leave` sees its logits after. Every runner that the tests put in front of the model is one
+    of these (the test process takes them from this file with `testkit.inprocess.load_file`)."""
 
     def __init__(self, real: Any) -> None:
         self.real = real
-        self.gate = threading.Event()
-        self.gate.set()
-        self.entered = threading.Event()  # a prefill has started since the gate closed
-        self.faults: deque[Exception] = deque()
-        self.step_s = float(os.environ.get("TESTKIT_STEP_S", "0"))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
@@ -41,16 +38,50 @@ class GatedRunner:
         prompts: list[tuple[int, list[int]]],
         tokens: list[int],
         positions: list[int],
-        slots: Any = None,
+        slots: list[int] | None = None,
     ) -> Any:
+        self.enter(prompts, tokens, slots)
+        return self.leave(self.real.step(prompts, tokens, positions, slots), tokens, positions)
+
+    def enter(self, prompts: list[Any], tokens: list[int], slots: list[int] | None) -> None:
+        """Before a pass: its prompts, its decode rows' tokens and their slots."""
+
+    def leave(self, logits: Any, tokens: list[int], positions: list[int]) -> Any:
+        """After a pass: its logits, as the engine will get them."""
+        return logits
+
+
+class GatedRunner(WrappedRunner):
+    """The real model behind a gate: a prompt that reaches it waits until the gate opens (or
+    `gate_timeout_s` passes); a fault put in `faults` fails the next prefill, as a model fault
+    would; each pass that decodes takes at least `step_s`."""
+
+    def __init__(
+        self, real: Any, *, step_s: float = 0.0, gate_timeout_s: float = GATE_TIMEOUT_S
+    ) -> None:
+        super().__init__(real)
+        self.gate = threading.Event()
+        self.gate.set()
+        self.entered = threading.Event()  # a prefill has started since the gate closed
+        self.faults: deque[Exception] = deque()
+        self.step_s = step_s
+        self.gate_timeout_s = gate_timeout_s
+
+    def close_gate(self) -> None:
+        self.entered.clear()
+        self.gate.clear()
+
+    def open_gate(self) -> None:
+        self.gate.set()
+
+    def enter(self, prompts: list[Any], tokens: list[int], slots: list[int] | None) -> None:
         if prompts:
             self.entered.set()
         if tokens:
             time.sleep(self.step_s)
-        self.gate.wait(GATE_TIMEOUT_S)
+        self.gate.wait(self.gate_timeout_s)
         if prompts and self.faults:
             raise self.faults.popleft()
-        return self.real.step(prompts, tokens, positions, slots)
 
 
 runners: list[GatedRunner] = []
@@ -78,7 +109,8 @@ def make_app(main: ModuleType) -> Any:
         return main.create_app()
 
     def gated(settings: Any) -> GatedRunner:
-        runner = GatedRunner(main.load_runner(settings))
+        step_s = float(os.environ.get("TESTKIT_STEP_S", "0"))
+        runner = GatedRunner(main.load_runner(settings), step_s=step_s)
         runners.append(runner)
         return runner
 
@@ -86,12 +118,11 @@ def make_app(main: ModuleType) -> Any:
 
 
 def close_gate(app: Any, body: Any) -> None:
-    runners[-1].entered.clear()
-    runners[-1].gate.clear()
+    runners[-1].close_gate()
 
 
 def open_gate(app: Any, body: Any) -> None:
-    runners[-1].gate.set()
+    runners[-1].open_gate()
 
 
 def wait_entered(app: Any, body: Any) -> bool:

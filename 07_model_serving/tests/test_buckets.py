@@ -11,6 +11,9 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from testkit.inprocess import load_file
+
+HOOKS = load_file(Path(__file__).with_name("host_hooks.py"))  # the tests' runners
 WEIGHTS = Path(__file__).resolve().parents[1] / "model" / "weights" / "code-gpt.safetensors"
 SLOTS = 16
 VOCABULARY = "\n" + "".join(map(chr, range(32, 127)))
@@ -234,23 +237,14 @@ def test_the_mixed_probe_keeps_no_size_whose_pass_changes_a_bit(
     assert chapter("engine.buckets").probe_mixed(runner) == []
 
 
-class Recorder:
+class Recorder(HOOKS.WrappedRunner):
     """The real runner, keeping the logits row of one slot at each decode step it is busy."""
 
     def __init__(self, real: object, slot: int) -> None:
-        self.real, self.slot, self.rows = real, slot, []
+        super().__init__(real)
+        self.slot, self.rows = slot, []
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.real, name)
-
-    def step(
-        self,
-        prompts: list[tuple[int, list[int]]],
-        tokens: list[int],
-        positions: list[int],
-        slots: list[int] | None = None,
-    ) -> torch.Tensor:
-        logits = self.real.step(prompts, tokens, positions, slots)
+    def leave(self, logits: torch.Tensor, tokens: list[int], positions: list[int]) -> torch.Tensor:
         if self.slot < len(tokens) and positions[self.slot] > 0:  # a free slot sits at 0
             self.rows.append(logits[self.slot].clone())
         return logits

@@ -22,6 +22,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from testkit.inprocess import load_file
+
+HOOKS = load_file(Path(__file__).with_name("host_hooks.py"))  # the tests' runners
 WEIGHTS = Path(__file__).resolve().parents[1] / "model" / "weights" / "code-gpt.safetensors"
 VOCABULARY = "\n" + "".join(map(chr, range(32, 127)))
 CODE = [
@@ -251,25 +254,16 @@ def test_stats_and_metrics_count_the_guesses(
     assert answers["3"] == answers["0"]
 
 
-class Steps:
+class Steps(HOOKS.WrappedRunner):
     """The real runner, keeping each decode step's row count and the slot of each row."""
 
     def __init__(self, real: object) -> None:
-        self.real, self.seen = real, []
+        super().__init__(real)
+        self.seen = []
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.real, name)
-
-    def step(
-        self,
-        prompts: list[tuple[int, list[int]]],
-        tokens: list[int],
-        positions: list[int],
-        slots: list[int] | None = None,
-    ) -> torch.Tensor:
+    def enter(self, prompts: list[object], tokens: list[int], slots: list[int] | None) -> None:
         if tokens:
             self.seen.append((len(tokens), slots))
-        return self.real.step(prompts, tokens, positions, slots)
 
 
 def decode_steps(parts: ModuleType, runner: object, cap: int, count: int) -> list[tuple]:

@@ -4,6 +4,7 @@ text that piled up in one chunk once it falls behind (as vLLM's output collector
 import asyncio
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 
 import openai
@@ -11,31 +12,25 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from testkit.inprocess import load_file
+
+HOOKS = load_file(Path(__file__).with_name("host_hooks.py"))  # the tests' runners
+
 # Each test runs with the engine in a thread and in a process (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("engine_mode")
 
 
-class LockstepRunner:
+class LockstepRunner(HOOKS.WrappedRunner):
     """The real model, but each decode step waits for the test's permission: the engine cannot
     get ahead of the client, whatever the machine's load."""
 
     def __init__(self, real: object) -> None:
-        self.real = real
+        super().__init__(real)
         self.permits = threading.Semaphore(7)  # the start-up's warm-up: 8 tokens, 7 decodes
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.real, name)
-
-    def step(
-        self,
-        prompts: list[tuple[int, list[int]]],
-        tokens: list[int],
-        positions: list[int],
-        slots: list[int] | None = None,
-    ) -> object:
+    def enter(self, prompts: list[object], tokens: list[int], slots: list[int] | None) -> None:
         if tokens:
             assert self.permits.acquire(timeout=10), "the test never allowed this step"
-        return self.real.step(prompts, tokens, positions, slots)
 
 
 def test_the_collector_joins_what_piled_up(chapter: Callable[[str], ModuleType]) -> None:
