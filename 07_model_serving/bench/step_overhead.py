@@ -78,8 +78,7 @@ class StoppableProcess:
 
     def pause(self) -> None:
         os.kill(self.pid, signal.SIGSTOP)
-        while Path(f"/proc/{self.pid}/stat").read_text().split(")")[-1].split()[0] != "T":
-            time.sleep(0.0005)
+        os.waitpid(self.pid, os.WUNTRACED)  # returns once it has stopped
 
     def resume(self) -> None:
         os.kill(self.pid, signal.SIGCONT)
