@@ -40,6 +40,8 @@ def sample_tokens(
     and `uniform` (one number in [0, 1) per row) picks among them by inverse transform.
     """
     greedy = temperature == 0
+    if bool(greedy.all()):
+        return logits.argmax(dim=-1)
     cuts = bool((top_k < logits.shape[-1]).logical_or_(top_p < 1).any())
     return _pick(
         logits,
@@ -48,7 +50,6 @@ def sample_tokens(
         top_p[:, None] if cuts else None,
         uniform.clamp(max=BELOW_ONE)[:, None],
         greedy if bool(greedy.any()) else None,
-        bool(greedy.all()),
     )
 
 
@@ -56,8 +57,10 @@ def sample_tokens(
 def sample_rows(logits: Tensor, rows: list[tuple[float, int, float, float]]) -> list[int]:
     """`sample_tokens` for rows whose (temperature, top_k, top_p, uniform) are plain numbers, as
     the engine holds them: the same picks, with the checks on the numbers made in Python."""
-    vocabulary = logits.shape[-1]
     greedy = [row[0] == 0 for row in rows]
+    if all(greedy):
+        return logits.argmax(dim=-1).tolist()
+    vocabulary = logits.shape[-1]
     cuts = any(row[1] < vocabulary or row[2] < 1 for row in rows)
     columns = [
         [max(row[0], TEMPERATURE_FLOOR) for row in rows],
@@ -70,7 +73,7 @@ def sample_rows(logits: Tensor, rows: list[tuple[float, int, float, float]]) -> 
     temperature, uniform, *cut = as_tensors
     top_k, top_p = cut or (None, None)
     greedy_rows = torch.tensor(greedy) if any(greedy) else None
-    return _pick(logits, temperature, top_k, top_p, uniform, greedy_rows, all(greedy)).tolist()
+    return _pick(logits, temperature, top_k, top_p, uniform, greedy_rows).tolist()
 
 
 def _pick(
@@ -80,13 +83,11 @@ def _pick(
     top_p: Tensor | None,
     uniform: Tensor,
     greedy: Tensor | None,
-    all_greedy: bool,
 ) -> Tensor:
     """Columns are (rows x 1): `temperature` above 0, `uniform` below 1 in float32; `top_k` and
     `top_p` are None when no row cuts (every token is kept: the same picks, in fewer
-    operations), `greedy` None when no row is greedy."""
-    if all_greedy:
-        return logits.argmax(dim=-1)
+    operations), `greedy` None when no row is greedy (and never every row: then the caller takes
+    the likeliest tokens itself)."""
     probabilities, order = torch.softmax(logits / temperature, dim=-1).sort(dim=-1, descending=True)
     if top_k is not None and top_p is not None:
         cumulative = probabilities.cumsum(dim=-1)
