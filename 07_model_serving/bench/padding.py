@@ -31,9 +31,9 @@ LONG = (
 LONG += "def read("
 
 
-def step_ms(runner: ModelRunner, rows: int, steps: int = 300) -> float:
+def step_ms(runner: ModelRunner, rows: int, steps: int = 300, warm: int = 20) -> float:
     tokens, positions = [0] * rows, [20] * rows
-    for _ in range(20):
+    for _ in range(warm):
         runner.decode(tokens, positions)
     started = time.perf_counter()
     for _ in range(steps):

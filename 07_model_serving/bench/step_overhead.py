@@ -29,6 +29,7 @@ from typing import Any
 
 import torch
 
+from bench.padding import step_ms
 from bench.run import PROMPTS, TOKENS, WEIGHTS
 from engine import Engine, ModelRunner, SamplingParams
 from engine.buckets import bucket
@@ -84,18 +85,6 @@ class StoppableProcess:
         os.kill(self.pid, signal.SIGCONT)
 
 
-def raw_step_s(raw: ModelRunner, rows: int) -> float:
-    """The model alone: `rows` rows decoded step after step for RAW_S, a mean step."""
-    tokens, positions = [0] * rows, [20] * rows
-    for _ in range(3):  # the engine's pass left other data in the caches
-        raw.decode(tokens, positions)
-    steps, started = 0, time.perf_counter()
-    while time.perf_counter() - started < RAW_S:
-        raw.decode(tokens, positions)
-        steps += 1
-    return (time.perf_counter() - started) / steps
-
-
 def next_whole_step(engine: Any) -> None:
     steps = engine.step_times().steps
     while engine.step_times().steps < steps + 2:
@@ -104,6 +93,10 @@ def next_whole_step(engine: Any) -> None:
 
 def measure_level(engine: Any, pauser: Any, raw: ModelRunner, concurrency: int) -> dict:
     encoded = [raw.tokenizer.encode(prompt) for prompt in PROMPTS]
+    rows = bucket(raw.buckets, concurrency)
+    # Raw decode's steps a round: about RAW_S, 3 warm-up steps first (the engine's pass left
+    # other data in the caches).
+    raw_steps = max(3, round(RAW_S * 1000 / step_ms(raw, rows, steps=3, warm=3)))
     keeping = threading.Event()
     keeping.set()
 
@@ -115,7 +108,6 @@ def measure_level(engine: Any, pauser: Any, raw: ModelRunner, concurrency: int) 
     for number in range(concurrency):
         submit(number)
     time.sleep(WARM_S)
-    rows = bucket(raw.buckets, concurrency)
     rounds, clock = [], {"steps": 0, "step_s": 0.0, "model_s": 0.0, "sample_s": 0.0}
     for _ in range(ROUNDS):
         next_whole_step(engine)
@@ -125,7 +117,7 @@ def measure_level(engine: Any, pauser: Any, raw: ModelRunner, concurrency: int) 
         after, made_after = engine.step_times(), engine.stats().tokens_generated
         window_s = time.perf_counter() - opened
         pauser.pause()
-        raw_s = raw_step_s(raw, rows)
+        raw_s = step_ms(raw, rows, raw_steps, warm=3) / 1000
         pauser.resume()
         for part in clock:
             clock[part] += getattr(after, part) - getattr(before, part)
